@@ -1,0 +1,85 @@
+/**
+ * The component contract, modelled on Alloy's (`internal/component/component.go`) in async form.
+ *
+ * A component is built from a `Registration` with its decoded arguments. The runtime then calls `run(signal)`
+ * once; it resolves when `signal` aborts and the component has cleaned up. `update(args)` may be called at
+ * any time while `run` is active, with newly decoded arguments; it may reject them by throwing, and the
+ * component then keeps its previous arguments. Components build their first state by calling their own
+ * `update` from the constructor, so construction and reload share one code path.
+ *
+ * Exports (such as a `receiver`) are published through `options.onStateChange`; the runtime re-evaluates the
+ * components that reference them.
+ */
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import type { BodySchema, Fields, InferFields } from "../syntax/schema.ts";
+import type { Value } from "../syntax/value.ts";
+
+/** Alloy's stability levels, lowest first. */
+export type Stability = "experimental" | "public-preview" | "generally-available";
+
+export const STABILITY_ORDER: readonly Stability[] = [
+  "experimental",
+  "public-preview",
+  "generally-available",
+];
+
+export type HealthState = "healthy" | "unhealthy" | "unknown" | "exited";
+
+export interface Health {
+  readonly state: HealthState;
+  readonly message: string;
+  readonly updatedTime: Date;
+}
+
+/** What the runtime gives each component. */
+export interface ComponentOptions {
+  /** The component ID, e.g. `pyroscope.write.default`. */
+  readonly id: string;
+  /** A logger that carries `component_id` (and `component_path`). */
+  readonly logger: Logger;
+  /**
+   * The component's own metrics registry; every metric registered here is exposed on `/metrics` with the
+   * labels `component_id` and `component_path`. Several instances of one component may register metrics of
+   * the same name: each has its own registry.
+   */
+  readonly registry: Registry;
+  /** A folder the component owns: `<--storage.path>/<component id>`. Created on first use by the component. */
+  readonly dataPath: string;
+  /** Publishes new exports; dependants are re-evaluated. Values are Alloy values (receivers are capsules). */
+  readonly onStateChange: (exports: Readonly<Record<string, Value>>) => void;
+}
+
+export interface Component<Args> {
+  /** Runs until `signal` aborts, then cleans up and resolves. A rejection marks the component exited. */
+  run(signal: AbortSignal): Promise<void>;
+  /** Applies new arguments while running. Throw to reject them (the previous ones stay in force). */
+  update(args: Args): Promise<void> | void;
+  /** The component's own view of its health, if it has one. */
+  health?(): Health;
+}
+
+/** The export names and types, for `validate` and the docs (`receiver: capsule(pyroscope.Appendable)`). */
+export interface ExportDescription {
+  readonly name: string;
+  readonly type: string;
+  readonly doc: string;
+}
+
+export interface Registration<F extends Fields> {
+  /** Dotted component name, e.g. `pyroscope.write`. */
+  readonly name: string;
+  readonly stability: Stability;
+  /** One-line description for `--help`, the README and the UI. */
+  readonly description: string;
+  readonly args: BodySchema<F>;
+  readonly exports: readonly ExportDescription[];
+  build(
+    options: ComponentOptions,
+    args: InferFields<F>,
+  ): Component<InferFields<F>> | Promise<Component<InferFields<F>>>;
+}
+
+/** A registration whose argument type has been erased, as the registry stores it. */
+// biome-ignore lint/suspicious/noExplicitAny: registrations of different argument types live in one list.
+export type AnyRegistration = Registration<any>;
