@@ -49,6 +49,14 @@ export class Labels {
     return Labels.from([...this.#labels.filter((l) => l.name !== name), { name, value }]);
   }
 
+  /**
+   * Prometheus `labels.Builder.Set` semantics: a copy with `name` set to `value`, or without `name` when `value`
+   * is empty (an empty label is the same as a missing one).
+   */
+  withValue(name: string, value: string): Labels {
+    return value === "" ? this.without(name) : this.with(name, value);
+  }
+
   /** A copy without `name`. */
   without(name: string): Labels {
     return this.has(name) ? new Labels(this.#labels.filter((l) => l.name !== name)) : this;

@@ -1,0 +1,230 @@
+/**
+ * The query string of a legacy `/ingest` upload (`name`, `from`, `until`, `format`, `sampleRate`, `spyName`,
+ * `units`, `aggregationType`, and whatever else a client sends).
+ *
+ * Values are read with Go's `url.ParseQuery` rules, as Pyroscope and Alloy read them: pairs split on `&`, key and
+ * value at the first `=`, `+` is a space, `%XX` escapes; a pair with a raw `;` or a bad `%` escape is ignored.
+ *
+ * For forwarding, `withName` replaces `name` and keeps every other pair as it arrived, in its original order and
+ * bytes (`toString`). Alloy instead re-encodes the whole query in Go's canonical form (keys sorted, malformed pairs
+ * dropped); `toCanonicalString` produces exactly that, for callers that want Alloy's bytes.
+ */
+
+/** The parameters Pyroscope's `/ingest` handler reads (raw decoded values; Pyroscope's defaults are noted). */
+export interface IngestParams {
+  /** `app.name{k=v,...}`; required by Pyroscope (400 when missing). */
+  readonly name: string | undefined;
+  /** Start time (default now): Unix s/ms/µs/ns by digit count, `YYYYMMDD`, or `now-1h` style. */
+  readonly from: string | undefined;
+  /** End time (default now), as `from`. */
+  readonly until: string | undefined;
+  /** Body format: `pprof`, `jfr`, `trie`, `tree`, `lines`, `speedscope`; absent = multipart pprof or folded. */
+  readonly format: string | undefined;
+  /** Samples per second (default 100). */
+  readonly sampleRate: string | undefined;
+  /** The SDK kind (default `unknown`), e.g. `gospy`, `nodespy`, `javaspy`, `pyspy`. */
+  readonly spyName: string | undefined;
+  /** Legacy, ignored by current servers (default `samples`). */
+  readonly units: string | undefined;
+  /** Legacy, ignored by current servers (default `sum`). */
+  readonly aggregationType: string | undefined;
+}
+
+interface Pair {
+  /** The segment between `&`s exactly as received. */
+  readonly raw: string;
+  /** Decoded key and value bytes, or undefined when Go would ignore the pair. */
+  readonly decoded: { readonly key: Uint8Array; readonly value: Uint8Array } | undefined;
+}
+
+const utf8 = new TextDecoder();
+const utf8Encoder = new TextEncoder();
+
+/** An `/ingest` query: Go-compatible reading, order- and byte-preserving rewriting of `name`. */
+export class IngestQuery {
+  readonly #pairs: readonly Pair[];
+
+  private constructor(pairs: readonly Pair[]) {
+    this.#pairs = pairs;
+  }
+
+  /** Parses a raw query string (with or without the leading `?`, still percent-encoded). */
+  static parse(raw: string): IngestQuery {
+    const query = raw.startsWith("?") ? raw.slice(1) : raw;
+    if (query === "") {
+      return new IngestQuery([]);
+    }
+    return new IngestQuery(
+      query.split("&").map((segment) => ({ raw: segment, decoded: decodePair(segment) })),
+    );
+  }
+
+  /** Go `url.Values.Get`: the first value of `key` among the readable pairs, or undefined when absent. */
+  get(key: string): string | undefined {
+    for (const p of this.#pairs) {
+      if (p.decoded !== undefined && utf8.decode(p.decoded.key) === key) {
+        return utf8.decode(p.decoded.value);
+      }
+    }
+    return undefined;
+  }
+
+  /** Every value of `key`, in order. */
+  getAll(key: string): string[] {
+    const out: string[] = [];
+    for (const p of this.#pairs) {
+      if (p.decoded !== undefined && utf8.decode(p.decoded.key) === key) {
+        out.push(utf8.decode(p.decoded.value));
+      }
+    }
+    return out;
+  }
+
+  /** The `name` parameter (first value), as receive_http reads it. */
+  get name(): string | undefined {
+    return this.get("name");
+  }
+
+  /** The parameters Pyroscope knows, first value each. */
+  params(): IngestParams {
+    return {
+      name: this.get("name"),
+      from: this.get("from"),
+      until: this.get("until"),
+      format: this.get("format"),
+      sampleRate: this.get("sampleRate"),
+      spyName: this.get("spyName"),
+      units: this.get("units"),
+      aggregationType: this.get("aggregationType"),
+    };
+  }
+
+  /**
+   * A copy with `name` set to `value` (Go `url.Values.Set`): the first `name` pair is replaced in place by
+   * `name=<escaped value>`, any other `name` pairs are removed, or it is appended when there was none. Every
+   * other pair is kept byte for byte.
+   */
+  withName(value: string): IngestQuery {
+    const replacement = `name=${queryEscape(utf8Encoder.encode(value))}`;
+    const pair: Pair = { raw: replacement, decoded: decodePair(replacement) };
+    const out: Pair[] = [];
+    let placed = false;
+    for (const p of this.#pairs) {
+      if (isNamePair(p)) {
+        if (!placed) {
+          out.push(pair);
+          placed = true;
+        }
+      } else {
+        out.push(p);
+      }
+    }
+    if (!placed) {
+      out.push(pair);
+    }
+    return new IngestQuery(out);
+  }
+
+  /** The query as received (without `?`), except for a `name` replaced by `withName`. */
+  toString(): string {
+    return this.#pairs.map((p) => p.raw).join("&");
+  }
+
+  /**
+   * Go `url.Values.Encode()` of the readable pairs, which is what Alloy sends: keys sorted by bytes, values in
+   * order, `QueryEscape` escaping (`+` for space, only `A-Za-z0-9-_.~` unescaped).
+   */
+  toCanonicalString(): string {
+    const byKey = new Map<string, { key: Uint8Array; values: Uint8Array[] }>();
+    for (const p of this.#pairs) {
+      if (p.decoded === undefined) {
+        continue;
+      }
+      const id = Buffer.from(p.decoded.key).toString("latin1");
+      const entry = byKey.get(id) ?? { key: p.decoded.key, values: [] };
+      entry.values.push(p.decoded.value);
+      byKey.set(id, entry);
+    }
+    const entries = [...byKey.values()].sort((a, b) => Buffer.compare(a.key, b.key));
+    const parts: string[] = [];
+    for (const { key, values } of entries) {
+      const k = queryEscape(key);
+      for (const v of values) {
+        parts.push(`${k}=${queryEscape(v)}`);
+      }
+    }
+    return parts.join("&");
+  }
+}
+
+function isNamePair(p: Pair): boolean {
+  if (p.decoded !== undefined) {
+    return utf8.decode(p.decoded.key) === "name";
+  }
+  // An unreadable pair whose key still reads as `name` (e.g. `name=%zz`) is replaced as well.
+  const eq = p.raw.indexOf("=");
+  const key = queryUnescape(eq < 0 ? p.raw : p.raw.slice(0, eq));
+  return key !== undefined && utf8.decode(key) === "name";
+}
+
+/** Go `parseQuery` for one `&`-separated segment: undefined when Go skips it. */
+function decodePair(segment: string): Pair["decoded"] {
+  if (segment === "" || segment.includes(";")) {
+    return undefined;
+  }
+  const eq = segment.indexOf("=");
+  const key = queryUnescape(eq < 0 ? segment : segment.slice(0, eq));
+  const value = queryUnescape(eq < 0 ? "" : segment.slice(eq + 1));
+  return key === undefined || value === undefined ? undefined : { key, value };
+}
+
+/** Go `url.QueryUnescape` to bytes: `+` → space, `%XX` → byte; undefined on a malformed escape. */
+function queryUnescape(s: string): Uint8Array | undefined {
+  if (!s.includes("%") && !s.includes("+")) {
+    return utf8Encoder.encode(s);
+  }
+  const bytes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === "%") {
+      const hex = s.slice(i + 1, i + 3);
+      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) {
+        return undefined;
+      }
+      bytes.push(Number.parseInt(hex, 16));
+      i += 2;
+    } else if (c === "+") {
+      bytes.push(0x20);
+    } else {
+      const code = s.codePointAt(i)!;
+      if (code > 0xffff) {
+        i++;
+      }
+      bytes.push(...utf8Encoder.encode(String.fromCodePoint(code)));
+    }
+  }
+  return new Uint8Array(bytes);
+}
+
+/** Go `url.QueryEscape` of bytes. */
+function queryEscape(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) {
+    if (
+      (b >= 0x30 && b <= 0x39) ||
+      (b >= 0x41 && b <= 0x5a) ||
+      (b >= 0x61 && b <= 0x7a) ||
+      b === 0x2d ||
+      b === 0x2e ||
+      b === 0x5f ||
+      b === 0x7e
+    ) {
+      out += String.fromCharCode(b);
+    } else if (b === 0x20) {
+      out += "+";
+    } else {
+      out += `%${b.toString(16).toUpperCase().padStart(2, "0")}`;
+    }
+  }
+  return out;
+}
