@@ -91,6 +91,11 @@ export interface ArrayExpr {
 }
 
 export interface ObjectField {
+  /**
+   * The key. For a quoted key this is the raw text between the quotes, not unescaped, as in Alloy: the key
+   * of `{ "a\nb" = 1 }` is four characters with a backslash, not a newline. A key written `""` keeps its
+   * two quote characters and is not `quoted`.
+   */
   readonly name: Ident;
   /** True when the key was written as a string (`"app.kubernetes.io/name" = ...`). */
   readonly quoted: boolean;
