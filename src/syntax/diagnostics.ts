@@ -28,10 +28,13 @@ export class DiagnosticsError extends Error {
   }
 }
 
-/** `FILE:LINE:COL: MESSAGE`, `LINE:COL: MESSAGE` without a file, `-: MESSAGE` without a position. */
+/**
+ * `FILE:LINE:COL: MESSAGE`, `LINE:COL: MESSAGE` without a file; without a position `FILE: MESSAGE`, or
+ * `-: MESSAGE` when there is no file either (Go's `token.Position.String()`).
+ */
 export function diagnosticOneLine(d: Diagnostic): string {
   if (d.start === undefined || d.start.line <= 0) {
-    return `-: ${d.message}`;
+    return d.file ? `${d.file}: ${d.message}` : `-: ${d.message}`;
   }
   const where = `${d.start.line}:${d.start.column}`;
   return d.file ? `${d.file}:${where}: ${d.message}` : `${where}: ${d.message}`;

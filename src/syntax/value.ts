@@ -36,6 +36,40 @@ export class AlloyNumber {
   toNumber(): number {
     return typeof this.value === "number" ? this.value : Number(this.value);
   }
+
+  /** Go's `int64(x)`: a uint is reinterpreted, a float truncated (out of range gives math.MinInt64, as on amd64). */
+  toInt64(): bigint {
+    if (typeof this.value === "bigint") return BigInt.asIntN(64, this.value);
+    return floatToInt64(this.value);
+  }
+
+  /** Go's `uint64(x)`: an int is reinterpreted, a float converted the way amd64 does it. */
+  toUint64(): bigint {
+    if (typeof this.value === "bigint") return BigInt.asUintN(64, this.value);
+    const f = this.value;
+    if (f < TWO_63) return BigInt.asUintN(64, floatToInt64(f));
+    return BigInt.asUintN(64, floatToInt64(f - TWO_63)) | (1n << 63n);
+  }
+
+  /** Go's `float64(x)`. */
+  toFloat64(): number {
+    return this.toNumber();
+  }
+}
+
+const TWO_63 = 2 ** 63;
+
+const KIND_RANK: Readonly<Record<NumberKind, number>> = { uint: 0, int: 1, float: 2 };
+
+/** The kind two numbers are converted to before an operation: the wider of uint < int < float. */
+export function fitNumberKinds(a: NumberKind, b: NumberKind): NumberKind {
+  return KIND_RANK[a] > KIND_RANK[b] ? a : b;
+}
+
+/** Go's float64 → int64 conversion on amd64: truncation, and math.MinInt64 for NaN or out-of-range values. */
+function floatToInt64(f: number): bigint {
+  if (Number.isNaN(f) || f >= TWO_63 || f < -TWO_63) return -(1n << 63n);
+  return BigInt(Math.trunc(f));
 }
 
 const inspectSymbol = Symbol.for("nodejs.util.inspect.custom");
