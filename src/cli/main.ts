@@ -22,6 +22,14 @@ const COMMANDS: Readonly<
     summary: "Format config files the way `alloy fmt` does",
     load: async () => (await import("./fmt.ts")).fmtCommand,
   },
+  ls: {
+    summary: "List the profiles a pyroscope.capture component stored",
+    load: async () => (await import("./ls.ts")).lsCommand,
+  },
+  replay: {
+    summary: "Send captured profiles to a Pyroscope server",
+    load: async () => (await import("./replay.ts")).replayCommand,
+  },
 };
 
 export function version(): string {

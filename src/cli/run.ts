@@ -1,7 +1,217 @@
+/**
+ * `profile-relay run [flags] PATH`: runs the relay on a config file or a directory of `*.alloy` files, as
+ * `alloy run` does. Flags keep Alloy's names. SIGHUP reloads the config; SIGINT/SIGTERM stop the components
+ * (dependants first, in-flight work finishing within the stop deadline) and exit 0; a second signal exits at
+ * once. A config that fails the initial load exits 1 with its diagnostics, never a stack trace.
+ *
+ * This command owns the process (signal handlers, a last-resort exit after shutdown): tests start it as a
+ * child process, or use `Agent` from `src/runtime/agent.ts` in-process.
+ */
+import { Agent } from "../runtime/agent.ts";
+import { cliRegistry } from "../runtime/cli-registry.ts";
+import { boolFlag, FlagError, type FlagSpec, flagsHelp, parseFlags, stringFlag } from "../runtime/flags.ts";
+import { RegistryError } from "../runtime/registry.ts";
+import { parseStability } from "../runtime/stability.ts";
+import { printDiagnostics } from "../syntax/diagnostic-printer.ts";
+import { parseDuration } from "../syntax/duration.ts";
 import type { Command } from "./io.ts";
 
-/** Placeholder until the command lands. */
-export const runCommand: Command = async (_argv, io) => {
-  io.stderr("profile-relay run: not implemented yet\n");
-  return 2;
+const FLAGS: readonly FlagSpec[] = [
+  {
+    name: "server.http.listen-addr",
+    kind: "string",
+    default: "127.0.0.1:12345",
+    help: "Address to listen for HTTP traffic on",
+  },
+  {
+    name: "storage.path",
+    kind: "string",
+    default: "data-alloy/",
+    help: "Base directory where components can store data",
+  },
+  {
+    name: "stability.level",
+    kind: "string",
+    default: "generally-available",
+    help: "Minimum stability level of features to enable. Supported values: generally-available, public-preview, experimental",
+  },
+  {
+    name: "feature.component-shutdown-deadline",
+    kind: "string",
+    default: "10m",
+    help: "Maximum duration to wait for a component to shut down before giving up",
+  },
+  {
+    name: "config.format",
+    kind: "string",
+    default: "alloy",
+    help: "The format of the source file. Supported formats: alloy",
+  },
+  // Alloy flags accepted so existing command lines keep working; profile-relay has nothing for them to do.
+  { name: "disable-reporting", kind: "bool", default: false, help: "", hidden: true },
+  { name: "server.http.enable-pprof", kind: "bool", default: true, help: "", hidden: true },
+  { name: "server.http.disable-support-bundle", kind: "bool", default: false, help: "", hidden: true },
+  { name: "server.http.ui-path-prefix", kind: "string", default: "/", help: "", hidden: true },
+  {
+    name: "server.http.memory-addr",
+    kind: "string",
+    default: "alloy.internal:12345",
+    help: "",
+    hidden: true,
+  },
+  { name: "help", short: "h", kind: "bool", default: false, help: "help for run" },
+];
+
+const HELP = `The run subcommand runs profile-relay in the foreground until an interrupt
+is received.
+
+run must be provided an argument pointing at the configuration directory or
+file path to use. If the path wasn't specified, can't be loaded, or contains
+errors, run exits immediately.
+
+If path is a directory, all *.alloy files in that directory are combined into
+a single unit. Subdirectories are not searched.
+
+run starts an HTTP server which can be used to check readiness (/-/ready) and
+health (/-/healthy), read metrics (/metrics), list components
+(/api/v0/web/components) or reload the config (GET or POST /-/reload, or send
+SIGHUP). If reloading fails, profile-relay keeps running its last valid config.
+
+Usage:
+  profile-relay run [flags] path
+
+Flags:
+${flagsHelp(FLAGS)}
+`;
+
+export const runCommand: Command = async (argv, io) => {
+  let flags: ReturnType<typeof parseFlags>;
+  try {
+    flags = parseFlags(argv, FLAGS);
+  } catch (err) {
+    if (!(err instanceof FlagError)) throw err;
+    io.stderr(`Error: ${err.message}\nRun 'profile-relay run --help' for usage.\n`);
+    return 1;
+  }
+  if (boolFlag(flags, "help")) {
+    io.stdout(HELP);
+    return 0;
+  }
+  if (flags.positional.length !== 1) {
+    io.stderr(`Error: accepts 1 arg(s), received ${flags.positional.length}\n`);
+    return 1;
+  }
+  const level = stringFlag(flags, "stability.level");
+  const minStability = parseStability(level);
+  if (minStability === undefined) {
+    io.stderr(
+      `Error: invalid argument "${level}" for "--stability.level" flag: invalid stability level "${level}"\n`,
+    );
+    return 1;
+  }
+  const deadlineText = stringFlag(flags, "feature.component-shutdown-deadline");
+  let stopDeadlineMs: number;
+  try {
+    stopDeadlineMs = parseDuration(deadlineText);
+  } catch (err) {
+    io.stderr(
+      `Error: invalid argument "${deadlineText}" for "--feature.component-shutdown-deadline" flag: ${(err as Error).message}\n`,
+    );
+    return 1;
+  }
+  const format = stringFlag(flags, "config.format");
+  if (format !== "alloy") {
+    io.stderr(`Error: --config.format=${format} is not supported by profile-relay (only "alloy" is)\n`);
+    return 1;
+  }
+  let registry: ReturnType<typeof cliRegistry>;
+  try {
+    registry = cliRegistry();
+  } catch (err) {
+    if (!(err instanceof RegistryError)) throw err;
+    io.stderr(`Error: ${err.message}\n`);
+    return 1;
+  }
+
+  const configPath = flags.positional[0]!;
+  let agent: Agent;
+  try {
+    agent = await Agent.start({
+      configPath,
+      listenAddr: stringFlag(flags, "server.http.listen-addr"),
+      storagePath: stringFlag(flags, "storage.path"),
+      minStability,
+      stopDeadlineMs,
+      registry,
+    });
+  } catch (err) {
+    io.stderr(`Error: ${(err as Error).message}\n`);
+    return 1;
+  }
+
+  const initial = await agent.reload();
+  if (initial.error !== undefined) {
+    agent.flushLogs();
+    if (initial.diagnostics.length > 0) {
+      io.stderr(`${printDiagnostics(initial.diagnostics, initial.sources, { color: io.stderrIsTTY })}`);
+      io.stdout("\n");
+      io.stderr("Error: could not perform the initial load successfully\n");
+    } else {
+      io.stderr(`Error: ${initial.error}\n`);
+    }
+    await agent.close();
+    exitSoon(1);
+    return 1;
+  }
+  agent.logger.info("profile-relay is running");
+  return waitForSignals(agent, io.stderr);
 };
+
+/** Reloads on SIGHUP; on the first SIGINT/SIGTERM shuts down and resolves 0; a second one exits at once. */
+function waitForSignals(agent: Agent, stderr: (text: string) => void): Promise<number> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const onHangup = () => {
+      agent.reload().then(
+        (outcome) => {
+          if (outcome.error === undefined) agent.logger.info("config reloaded");
+          else agent.logger.error({ err: outcome.error }, "failed to reload config");
+        },
+        (err: unknown) => agent.logger.error({ err }, "failed to reload config"),
+      );
+    };
+    const onStop = () => {
+      if (stopping) {
+        stderr("second interrupt received, exiting now\n");
+        process.exit(1);
+      }
+      stopping = true;
+      stderr("interrupt received\n");
+      agent.shutdown().then(
+        () => {
+          process.off("SIGHUP", onHangup);
+          process.off("SIGINT", onStop);
+          process.off("SIGTERM", onStop);
+          exitSoon(0);
+          resolve(0);
+        },
+        (err: unknown) => {
+          agent.logger.error({ err }, "shutdown failed");
+          agent.flushLogs();
+          resolve(1);
+        },
+      );
+    };
+    process.on("SIGHUP", onHangup);
+    process.on("SIGINT", onStop);
+    process.on("SIGTERM", onStop);
+  });
+}
+
+/**
+ * Everything is stopped: if a handle some library left open would keep the process alive, exit anyway
+ * shortly after (the timer itself does not keep the process alive).
+ */
+function exitSoon(code: number): void {
+  setTimeout(() => process.exit(code), 2_000).unref();
+}

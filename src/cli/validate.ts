@@ -1,7 +1,119 @@
+/**
+ * `profile-relay validate [flags] PATH...`: checks configs without running them, as `alloy validate` does:
+ * syntax, unknown or unsupported blocks, duplicates, labels, arguments against each component's schema,
+ * references, cycles and stability. Nothing is built and nothing listens. Each PATH (a file, or a directory
+ * of `*.alloy` files) is one config. Exit 0 when every config is valid; otherwise the diagnostics (warnings
+ * included), `Error: validation failed`, and exit 1.
+ */
+import { cliRegistry } from "../runtime/cli-registry.ts";
+import { defaultDecoder, isStdlibName } from "../runtime/decoder.ts";
+import { boolFlag, FlagError, type FlagSpec, flagsHelp, parseFlags, stringFlag } from "../runtime/flags.ts";
+import { RegistryError } from "../runtime/registry.ts";
+import { parseStability } from "../runtime/stability.ts";
+import { validateConfig } from "../runtime/validate-config.ts";
+import type { File } from "../syntax/ast.ts";
+import { printDiagnostics } from "../syntax/diagnostic-printer.ts";
+import type { Diagnostic } from "../syntax/diagnostics.ts";
+import { parseFile } from "../syntax/parser.ts";
+import { ConfigReadError, readConfigSources } from "../syntax/source.ts";
 import type { Command } from "./io.ts";
 
-/** Placeholder until the command lands. */
-export const validateCommand: Command = async (_argv, io) => {
-  io.stderr("profile-relay validate: not implemented yet\n");
-  return 2;
+const FLAGS: readonly FlagSpec[] = [
+  {
+    name: "stability.level",
+    kind: "string",
+    default: "generally-available",
+    help: "Minimum stability level of features to enable. Supported values: generally-available, public-preview, experimental",
+  },
+  { name: "config.format", kind: "string", default: "alloy", help: "", hidden: true },
+  { name: "help", short: "h", kind: "bool", default: false, help: "help for validate" },
+];
+
+const HELP = `The validate subcommand checks configuration files without running them:
+syntax, unknown components, duplicates, required and unknown arguments, types,
+references, cycles and stability levels. Each path is a file or a directory of
+*.alloy files, validated as one config.
+
+Usage:
+  profile-relay validate [flags] path...
+
+Flags:
+${flagsHelp(FLAGS)}
+`;
+
+export const validateCommand: Command = async (argv, io) => {
+  let flags: ReturnType<typeof parseFlags>;
+  try {
+    flags = parseFlags(argv, FLAGS);
+  } catch (err) {
+    if (!(err instanceof FlagError)) throw err;
+    io.stderr(`Error: ${err.message}\nRun 'profile-relay validate --help' for usage.\n`);
+    return 1;
+  }
+  if (boolFlag(flags, "help")) {
+    io.stdout(HELP);
+    return 0;
+  }
+  if (flags.positional.length === 0) {
+    io.stderr("Error: requires at least 1 arg(s), only received 0\n");
+    return 1;
+  }
+  const level = stringFlag(flags, "stability.level");
+  const minStability = parseStability(level);
+  if (minStability === undefined) {
+    io.stderr(
+      `Error: invalid argument "${level}" for "--stability.level" flag: invalid stability level "${level}"\n`,
+    );
+    return 1;
+  }
+  const format = stringFlag(flags, "config.format");
+  if (format !== "alloy") {
+    io.stderr(`Error: --config.format=${format} is not supported by profile-relay (only "alloy" is)\n`);
+    return 1;
+  }
+  let registry: ReturnType<typeof cliRegistry>;
+  try {
+    registry = cliRegistry();
+  } catch (err) {
+    if (!(err instanceof RegistryError)) throw err;
+    io.stderr(`Error: ${err.message}\n`);
+    return 1;
+  }
+
+  let failed = false;
+  let printed = false;
+  for (const path of flags.positional) {
+    let sources: { filename: string; text: string }[];
+    try {
+      sources = await readConfigSources(path);
+    } catch (err) {
+      if (!(err instanceof ConfigReadError)) throw err;
+      io.stderr(`${printed ? "\n" : ""}Error: ${err.message}\n`);
+      printed = true;
+      failed = true;
+      continue;
+    }
+    const files: File[] = [];
+    const parseDiagnostics: Diagnostic[] = [];
+    for (const s of sources) {
+      const parsed = parseFile(s.text, s.filename);
+      parseDiagnostics.push(...parsed.diagnostics);
+      files.push(parsed.file);
+    }
+    const diagnostics =
+      parseDiagnostics.length > 0
+        ? parseDiagnostics
+        : validateConfig(files, { registry, minStability, decode: defaultDecoder, isStdlibName });
+    if (diagnostics.length > 0) {
+      const text = new Map(sources.map((s) => [s.filename, s.text]));
+      io.stderr(`${printed ? "\n" : ""}${printDiagnostics(diagnostics, text, { color: io.stderrIsTTY })}`);
+      printed = true;
+      failed = true;
+    }
+  }
+  if (failed) {
+    io.stderr(`${printed ? "\n" : ""}Error: validation failed\n`);
+    return 1;
+  }
+  return 0;
 };

@@ -24,6 +24,8 @@ export interface RawSample {
 export interface PushRequest {
   readonly labels: Labels;
   readonly samples: readonly RawSample[];
+  /** Request headers chosen for pass-through (e.g. `X-Scope-OrgID`), lower-cased names; as on `IngestRequest`. */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
   /** Aborted when the caller no longer wants the result (e.g. the client went away). */
   readonly signal?: AbortSignal | undefined;
 }

@@ -1,0 +1,148 @@
+/**
+ * The `pyroscope.capture` component: a receiver that stores every profile it gets on local disk instead of
+ * sending it on, so profile-relay shows what it receives without a Pyroscope server, and the captures can be
+ * sent to one later (`profile-relay replay`).
+ *
+ * The receiver is exported once, at construction, and stays the same across updates; an update that changes
+ * `path` opens a new store there (the old one finishes its pending work and is left on disk).
+ */
+import type { Logger } from "pino";
+import {
+  type IngestRequest,
+  OK,
+  type Outcome,
+  type PushRequest,
+  RECEIVER_HOST_TYPE,
+  type Receiver,
+} from "../../../pyroscope/receiver.ts";
+import type { Component, ComponentOptions, Health } from "../../../runtime/component.ts";
+import { Capsule } from "../../../syntax/value.ts";
+import type { CaptureArguments } from "./arguments.ts";
+import { type CaptureDraft, ingestDraft, pushDraft } from "./draft.ts";
+import { CaptureMetrics } from "./metrics.ts";
+import { CaptureStore, StoreError, type StoreLimits } from "./store.ts";
+
+/** Retention runs at least this often (and every tenth of `retention` when that is shorter). */
+const MAX_RETENTION_INTERVAL_MS = 60_000;
+const MIN_RETENTION_INTERVAL_MS = 1_000;
+
+/** The running component. */
+export class CaptureComponent implements Component<CaptureArguments>, Receiver {
+  readonly #options: ComponentOptions;
+  readonly #logger: Logger;
+  readonly #metrics: CaptureMetrics;
+  #store: CaptureStore | undefined;
+  #args: CaptureArguments | undefined;
+  #health: Health;
+  readonly #retired = new Set<CaptureStore>();
+  #wakeRetention: (() => void) | undefined;
+
+  constructor(options: ComponentOptions, args: CaptureArguments) {
+    this.#options = options;
+    this.#logger = options.logger;
+    this.#metrics = new CaptureMetrics(options.registry);
+    this.#health = { state: "healthy", message: "capture store ready", updatedTime: new Date() };
+    this.update(args);
+    options.onStateChange({ receiver: new Capsule<Receiver>(RECEIVER_HOST_TYPE, this) });
+  }
+
+  /** The folder captures are written to. */
+  get path(): string {
+    return this.#store!.root;
+  }
+
+  /** The store in use (for tests and tools). */
+  get store(): CaptureStore {
+    return this.#store!;
+  }
+
+  update(args: CaptureArguments): void {
+    const root = args.path ?? this.#options.dataPath;
+    const limits: StoreLimits = { maxSize: args.max_size, retentionMs: args.retention };
+    if (this.#store === undefined || this.#store.root !== root) {
+      if (this.#store !== undefined) this.#retire(this.#store);
+      this.#store = new CaptureStore(root, limits, { logger: this.#logger, metrics: this.#metrics });
+      void this.#store.ready().then(() => this.#logger.info({ path: root }, "capturing profiles"));
+    } else {
+      this.#store.setLimits(limits);
+    }
+    this.#args = args;
+    this.#wakeRetention?.();
+  }
+
+  health(): Health {
+    return this.#health;
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      await this.#sleep(retentionInterval(this.#args!.retention), signal);
+      if (signal.aborted) break;
+      await this.#store!.enforce().catch((err: unknown) => {
+        this.#logger.warn({ err: String(err) }, "enforcing capture retention");
+      });
+    }
+    await Promise.allSettled([this.#store!.close(), ...[...this.#retired].map((s) => s.close())]);
+  }
+
+  async push(request: PushRequest): Promise<Outcome> {
+    for (const sample of request.samples) {
+      const outcome = await this.#write(() => pushDraft(request.labels, sample), "push");
+      if (outcome.status !== "ok") return outcome;
+    }
+    return OK;
+  }
+
+  async ingest(request: IngestRequest): Promise<Outcome> {
+    if (request.body.byteLength === 0) return OK;
+    return this.#write(() => ingestDraft(request), "ingest");
+  }
+
+  async #write(draft: () => CaptureDraft, route: "push" | "ingest"): Promise<Outcome> {
+    const store = this.#store!;
+    try {
+      const record = await store.write(draft());
+      const bytes = record.files.reduce((sum, f) => sum + f.size, 0);
+      this.#metrics.profiles.inc({ route });
+      this.#metrics.bytes.inc({ route }, bytes);
+      if (this.#health.state !== "healthy") this.#setHealth("healthy", "capture store ready");
+      this.#logger.debug({ id: record.id, service: record.service_name, bytes }, "captured a profile");
+      return OK;
+    } catch (err) {
+      this.#metrics.errors.inc({ route });
+      const status = err instanceof StoreError ? err.httpStatus : 500;
+      const message = err instanceof Error ? err.message : String(err);
+      this.#setHealth("unhealthy", `failed to capture a profile: ${message}`);
+      this.#logger.error({ err: message, path: store.root }, "failed to capture a profile");
+      return { status: "failed", httpStatus: status, message };
+    }
+  }
+
+  #setHealth(state: Health["state"], message: string): void {
+    this.#health = { state, message, updatedTime: new Date() };
+  }
+
+  #retire(store: CaptureStore): void {
+    this.#retired.add(store);
+    void store.close().finally(() => this.#retired.delete(store));
+  }
+
+  #sleep(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        this.#wakeRetention = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener("abort", done, { once: true });
+      this.#wakeRetention = done;
+    });
+  }
+}
+
+/** How often retention runs for a given `retention`. */
+export function retentionInterval(retentionMs: number): number {
+  return Math.min(MAX_RETENTION_INTERVAL_MS, Math.max(MIN_RETENTION_INTERVAL_MS, retentionMs / 10));
+}

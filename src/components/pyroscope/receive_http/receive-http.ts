@@ -1,0 +1,101 @@
+/**
+ * The `pyroscope.receive_http` component: an HTTP server that takes profiles from Pyroscope SDKs (`/ingest`)
+ * and push-API clients (`/push.v1.PusherService/Push`) and hands them to the `forward_to` receivers.
+ *
+ * Updates follow Alloy: `forward_to` (and our body limits and `forward_headers`) apply to the next request at
+ * once; the server is rebuilt only when the `http` block changed (deep equality). A rebuild that fails (port
+ * taken, unreadable certificate) rejects the update and leaves the running server as it was.
+ */
+import type { Logger } from "pino";
+import type { Receiver } from "../../../pyroscope/receiver.ts";
+import type { Component, ComponentOptions, Health } from "../../../runtime/component.ts";
+import { deepEqual } from "../../../runtime/equality.ts";
+import type { ReceiveHttpArguments } from "./arguments.ts";
+import type { LiveSettings } from "./forward.ts";
+import { createIngestHandler } from "./ingest.ts";
+import { InflightBudget } from "./limits.ts";
+import { createServerMetrics } from "./metrics.ts";
+import { createPushHandler } from "./push.ts";
+import { createRouter } from "./router.ts";
+import { HttpServer } from "./server.ts";
+
+/** A running `pyroscope.receive_http`. Build it with `ReceiveHttp.create`. */
+export class ReceiveHttp implements Component<ReceiveHttpArguments> {
+  readonly #logger: Logger;
+  readonly #server: HttpServer;
+  readonly #budget = new InflightBudget(0);
+  #args: ReceiveHttpArguments | undefined;
+  #live: LiveSettings;
+  #updates: Promise<void> = Promise.resolve();
+  #health: Health = { state: "unknown", message: "starting", updatedTime: new Date() };
+
+  private constructor(options: ComponentOptions) {
+    this.#logger = options.logger;
+    const metrics = createServerMetrics(options.registry);
+    this.#live = {
+      receivers: [],
+      forwardHeaders: [],
+      bodyLimits: { maxBytes: 0, budget: this.#budget, timeoutMs: 0 },
+    };
+    const settings = () => this.#live;
+    const routes = {
+      ingest: createIngestHandler(settings, this.#logger),
+      push: createPushHandler(settings, this.#logger),
+    };
+    this.#server = new HttpServer(metrics, createRouter(routes, metrics, this.#logger), this.#logger);
+  }
+
+  /** Builds the component and starts its server; rejects if the server cannot start. */
+  static async create(options: ComponentOptions, args: ReceiveHttpArguments): Promise<ReceiveHttp> {
+    const component = new ReceiveHttp(options);
+    await component.update(args);
+    return component;
+  }
+
+  /** The port the server listens on (useful with `listen_port = 0`). */
+  get port(): number | undefined {
+    return this.#server.port;
+  }
+
+  update(args: ReceiveHttpArguments): Promise<void> {
+    const next = this.#updates.then(() => this.#apply(args));
+    this.#updates = next.catch(() => {});
+    return next;
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    if (!signal.aborted) {
+      await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+    }
+    await this.#updates;
+    this.#logger.info("terminating due to context done");
+    await this.#server.stop(this.#args?.graceful_shutdown_timeout ?? 0);
+  }
+
+  health(): Health {
+    return this.#health;
+  }
+
+  async #apply(args: ReceiveHttpArguments): Promise<void> {
+    if (this.#args === undefined || !deepEqual(this.#args.http, args.http)) {
+      try {
+        await this.#server.apply(args.http, args.graceful_shutdown_timeout);
+      } catch (err) {
+        this.#health = { state: "unhealthy", message: (err as Error).message, updatedTime: new Date() };
+        throw err;
+      }
+    }
+    this.#budget.setLimit(args.max_inflight_body_size);
+    this.#live = {
+      receivers: args.forward_to.filter((r): r is Receiver => r !== null && r !== undefined),
+      forwardHeaders: args.forward_headers.map((h) => h.toLowerCase()),
+      bodyLimits: {
+        maxBytes: args.max_request_body_size,
+        budget: this.#budget,
+        timeoutMs: args.http.server_read_timeout,
+      },
+    };
+    this.#args = args;
+    this.#health = { state: "healthy", message: "started", updatedTime: new Date() };
+  }
+}

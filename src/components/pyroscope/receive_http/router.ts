@@ -1,0 +1,161 @@
+/**
+ * Routes requests the way Alloy's gorilla/mux router inside dskit does, and instruments them with dskit's
+ * request metrics.
+ *
+ * - `POST /ingest` (and `POST /pyroscope/ingest`, the Pyroscope server's alias) → the ingest handler;
+ * - `POST /push.v1.PusherService/<anything>` → the push handler (which answers 404 for other methods);
+ * - a known path with another method → 405, empty body; any other path → 404 `404 page not found`;
+ * - a path that is not clean (`//ingest`, `/a/../ingest`) → 301 to the clean path, as mux does.
+ */
+
+import type { Logger } from "pino";
+import type { RouteLabel, ServerMetrics } from "./metrics.ts";
+import type { NodeServerRequest, NodeServerResponse } from "./respond.ts";
+import { sendEmpty, sendText } from "./respond.ts";
+
+/** One request on its way through a route handler. Handlers record the body sizes they read and wrote. */
+export interface Exchange {
+  readonly req: NodeServerRequest;
+  readonly res: NodeServerResponse;
+  /** The request path, percent-decoded, without the query. */
+  readonly path: string;
+  /** The raw query string, without the leading `?`. */
+  readonly query: string;
+  /** The client sent `Expect: 100-continue`: the handler calls `res.writeContinue()` once it wants the body. */
+  readonly expectsContinue: boolean;
+  requestBytes: number;
+  responseBytes: number;
+}
+
+/** A route's handler. Rejections are bugs: the router logs them and answers 500 if it still can. */
+export type RouteHandler = (exchange: Exchange) => Promise<void>;
+
+/** The handlers behind the routes. */
+export interface Routes {
+  readonly ingest: RouteHandler;
+  readonly push: RouteHandler;
+}
+
+/** The request listener the server calls; `expectsContinue` is true for `checkContinue` requests. */
+export type RequestListener = (
+  req: NodeServerRequest,
+  res: NodeServerResponse,
+  expectsContinue: boolean,
+) => void;
+
+const PUSH_PREFIX = "/push.v1.PusherService/";
+
+interface Match {
+  readonly route: RouteLabel;
+  readonly handler?: RouteHandler;
+  readonly status?: 404 | 405;
+}
+
+/** Matches a clean path and method to a route, as the mux would. */
+export function matchRoute(routes: Routes, method: string, path: string): Match {
+  let route: RouteLabel | undefined;
+  let handler: RouteHandler | undefined;
+  if (path === "/ingest") {
+    route = "ingest";
+    handler = routes.ingest;
+  } else if (path === "/pyroscope/ingest") {
+    route = "pyroscope_ingest";
+    handler = routes.ingest;
+  } else if (path.startsWith(PUSH_PREFIX)) {
+    route = "push_v1_pusherservice";
+    handler = routes.push;
+  }
+  if (route === undefined || handler === undefined) return { route: "other", status: 404 };
+  if (method !== "POST") return { route: "other", status: 405 };
+  return { route, handler };
+}
+
+/** Go mux's `cleanPath`: `path.Clean`, keeping a trailing slash. */
+export function cleanPath(p: string): string {
+  if (p === "") return "/";
+  const rooted = p.startsWith("/") ? p : `/${p}`;
+  const out: string[] = [];
+  for (const seg of rooted.split("/")) {
+    if (seg === "" || seg === ".") continue;
+    if (seg === "..") {
+      out.pop();
+      continue;
+    }
+    out.push(seg);
+  }
+  let cleaned = `/${out.join("/")}`;
+  if (rooted.endsWith("/") && cleaned !== "/") cleaned += "/";
+  return cleaned;
+}
+
+/** Splits a request target into the decoded path and the raw query. */
+export function splitTarget(target: string): { path: string; rawPath: string; query: string } {
+  let rest = target;
+  if (!rest.startsWith("/")) {
+    // absolute-form (`http://host/ingest?x`): keep only the path and query
+    try {
+      const u = new URL(rest);
+      rest = `${u.pathname}${u.search}`;
+    } catch {
+      rest = `/${rest}`;
+    }
+  }
+  const q = rest.indexOf("?");
+  const rawPath = q < 0 ? rest : rest.slice(0, q);
+  const query = q < 0 ? "" : rest.slice(q + 1);
+  let path = rawPath;
+  try {
+    path = decodeURIComponent(rawPath);
+  } catch {
+    // malformed escapes: match on the raw path
+  }
+  return { path, rawPath, query };
+}
+
+/** Builds the request listener: routing, metrics, and a 500 for handler bugs. */
+export function createRouter(routes: Routes, metrics: ServerMetrics, logger: Logger): RequestListener {
+  return function route(req, res, expectsContinue) {
+    const started = performance.now();
+    const method = req.method ?? "";
+    const { path, rawPath, query } = splitTarget(req.url ?? "/");
+    const exchange: Exchange = { req, res, path, query, expectsContinue, requestBytes: 0, responseBytes: 0 };
+
+    const clean = cleanPath(path);
+    const match: Match = clean !== path ? { route: "other" } : matchRoute(routes, method, path);
+    const labels = { method, route: match.route };
+    metrics.inflightRequests.inc(labels);
+    res.once("close", () => {
+      metrics.inflightRequests.dec(labels);
+      const seconds = (performance.now() - started) / 1000;
+      metrics.requestDuration.observe(
+        { ...labels, status_code: String(res.statusCode), ws: "false" },
+        seconds,
+      );
+      metrics.requestMessageBytes.observe(labels, exchange.requestBytes);
+      metrics.responseMessageBytes.observe(labels, exchange.responseBytes);
+    });
+
+    if (clean !== path) {
+      // gorilla/mux redirects unclean paths (the query is kept)
+      const location = rawPath === path ? clean : encodeURI(clean);
+      sendEmpty(res, 301, { Location: query === "" ? location : `${location}?${query}` });
+      return;
+    }
+    if (match.handler === undefined) {
+      if (match.status === 405) {
+        sendEmpty(res, 405);
+      } else {
+        exchange.responseBytes = sendText(res, 404, "404 page not found");
+      }
+      return;
+    }
+    match.handler(exchange).catch((err: unknown) => {
+      logger.error({ err, path }, "request handler failed");
+      if (!res.headersSent) {
+        exchange.responseBytes = sendText(res, 500, "Failed to process request");
+      } else {
+        res.destroy();
+      }
+    });
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * The metrics of `pyroscope.write`, with Alloy's names, types, labels, help texts and buckets
+ * (`internal/component/pyroscope/write/metrics.go`). They live on the component's registry and are shared by
+ * every configuration the component goes through, as in Alloy.
+ *
+ * The `endpoint` label is the endpoint's `name` when set, else its URL (with any password redacted); Alloy
+ * always uses the URL.
+ */
+import { Counter, Histogram, type Registry } from "prom-client";
+
+/** Go's `prometheus.DefBuckets`, which `pyroscope_write_latency` uses. */
+export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** The values of the latency histogram's `type` label. */
+export type LatencyType =
+  | "push_total"
+  | "push_endpoint"
+  | "push_downstream"
+  | "ingest_total"
+  | "ingest_endpoint"
+  | "ingest_downstream";
+
+/** The `endpoint` label value of the `*_total` latencies. */
+export const ALL_ENDPOINTS = "-";
+
+/** The write metrics of one component instance. */
+export class WriteMetrics {
+  readonly sentBytes: Counter<"endpoint">;
+  readonly droppedBytes: Counter<"endpoint">;
+  readonly sentProfiles: Counter<"endpoint">;
+  readonly droppedProfiles: Counter<"endpoint">;
+  readonly retries: Counter<"endpoint">;
+  readonly latency: Histogram<"endpoint" | "type">;
+  /** Registered for compatibility (Alloy's write registers it for eBPF debuginfo uploads); never incremented. */
+  readonly debugInfoUploadBytes: Counter;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.sentBytes = new Counter({
+      name: "pyroscope_write_sent_bytes_total",
+      help: "Total number of compressed bytes sent to Pyroscope.",
+      labelNames: ["endpoint"],
+      registers,
+    });
+    this.droppedBytes = new Counter({
+      name: "pyroscope_write_dropped_bytes_total",
+      help: "Total number of compressed bytes dropped by Pyroscope.",
+      labelNames: ["endpoint"],
+      registers,
+    });
+    this.sentProfiles = new Counter({
+      name: "pyroscope_write_sent_profiles_total",
+      help: "Total number of profiles sent to Pyroscope.",
+      labelNames: ["endpoint"],
+      registers,
+    });
+    this.droppedProfiles = new Counter({
+      name: "pyroscope_write_dropped_profiles_total",
+      help: "Total number of profiles dropped by Pyroscope.",
+      labelNames: ["endpoint"],
+      registers,
+    });
+    this.retries = new Counter({
+      name: "pyroscope_write_retries_total",
+      help: "Total number of retries to Pyroscope.",
+      labelNames: ["endpoint"],
+      registers,
+    });
+    this.latency = new Histogram({
+      name: "pyroscope_write_latency",
+      help: "Write latency for sending profiles to pyroscope",
+      labelNames: ["endpoint", "type"],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.debugInfoUploadBytes = new Counter({
+      name: "pyroscope_ebpf_debug_info_upload_bytes_total",
+      help: "Total number of bytes uploaded to the debug info endpoint",
+      registers,
+    });
+  }
+
+  /** Starts a latency measurement; call the result when the operation ends. */
+  startTimer(endpoint: string, type: LatencyType): () => void {
+    const start = performance.now();
+    return () => {
+      this.latency.observe({ endpoint, type }, (performance.now() - start) / 1000);
+    };
+  }
+
+  /** Records a delivery an endpoint accepted. */
+  sent(endpoint: string, bytes: number, profiles: number): void {
+    this.sentBytes.inc({ endpoint }, bytes);
+    this.sentProfiles.inc({ endpoint }, profiles);
+  }
+
+  /** Records a delivery an endpoint finally did not accept. */
+  dropped(endpoint: string, bytes: number, profiles: number): void {
+    this.droppedBytes.inc({ endpoint }, bytes);
+    this.droppedProfiles.inc({ endpoint }, profiles);
+  }
+}

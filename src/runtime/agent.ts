@@ -1,0 +1,204 @@
+/**
+ * The running agent behind `profile-relay run`: logs, the agent's HTTP server, the controller, config
+ * (re)loading with Alloy's config metrics, and shutdown. Signals and exit codes stay in `src/cli/run.ts`,
+ * so the agent can be started in a test.
+ *
+ * Start-up follows `alloy run`: the HTTP server listens first (so `/metrics` answers and `/-/ready` says
+ * 503 while loading), then the initial load runs; logs are held back until the `logging` block is known.
+ */
+import { statSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Logger } from "pino";
+import { collectDefaultMetrics, Registry } from "prom-client";
+import { type AgentServer, startAgentServer } from "../server/agent-server.ts";
+import { getComponent, listComponents } from "../server/components-api.ts";
+import type { File } from "../syntax/ast.ts";
+import { type Diagnostic, hasErrors, summarizeDiagnostics } from "../syntax/diagnostics.ts";
+import { parseFile } from "../syntax/parser.ts";
+import { ConfigReadError, readConfigSources } from "../syntax/source.ts";
+import type { Stability } from "./component.ts";
+import { Controller } from "./controller.ts";
+import { type BodyDecoder, defaultDecoder, isStdlibName } from "./decoder.ts";
+import { createLogging, errorText, type Logging } from "./logging.ts";
+import { ConfigMetrics, METRICS_CONTENT_TYPE, renderMetrics, sourcesHash } from "./metrics.ts";
+import type { ComponentRegistry } from "./registry.ts";
+
+export interface AgentOptions {
+  /** A config file, or a directory of `*.alloy` files. */
+  readonly configPath: string;
+  /** `--server.http.listen-addr`. */
+  readonly listenAddr: string;
+  /** `--storage.path`. */
+  readonly storagePath: string;
+  /** `--stability.level`. */
+  readonly minStability: Stability;
+  /** How long one component may take to stop (`--feature.component-shutdown-deadline`). */
+  readonly stopDeadlineMs: number;
+  readonly registry: ComponentRegistry;
+  /** Where log lines go (standard error by default). */
+  readonly logOut?: (text: string) => void;
+  readonly decode?: BodyDecoder;
+}
+
+/** The result of one load attempt. */
+export interface LoadOutcome {
+  /** Why the load failed, as `/-/reload` reports it; `undefined` when it succeeded. */
+  readonly error: string | undefined;
+  /** Every diagnostic of the attempt (for the pretty printer). */
+  readonly diagnostics: readonly Diagnostic[];
+  /** The text of each file read, by name (for the pretty printer). */
+  readonly sources: ReadonlyMap<string, string>;
+}
+
+/** How long open connections of the agent's HTTP server may take to finish at shutdown. */
+const SERVER_CLOSE_GRACE_MS = 5_000;
+
+export class Agent {
+  readonly logger: Logger;
+  readonly controller: Controller;
+  readonly #options: AgentOptions;
+  readonly #logging: Logging;
+  readonly #metrics: Registry;
+  readonly #configMetrics: ConfigMetrics;
+  #server: AgentServer | undefined;
+  #reloads: Promise<unknown> = Promise.resolve();
+  #stopped: Promise<void> | undefined;
+
+  private constructor(options: AgentOptions) {
+    this.#options = options;
+    this.#logging = createLogging({ out: options.logOut, deferred: true });
+    this.logger = this.#logging.logger;
+    this.#metrics = new Registry();
+    collectDefaultMetrics({ register: this.#metrics });
+    this.#configMetrics = new ConfigMetrics(this.#metrics);
+    this.controller = new Controller({
+      registry: options.registry,
+      logger: this.logger,
+      storagePath: options.storagePath,
+      minStability: options.minStability,
+      decode: options.decode ?? defaultDecoder,
+      isStdlibName,
+      modulePath: modulePath(options.configPath),
+      metricsRegistry: this.#metrics,
+      onLoggingConfig: (config) => this.#logging.configure(config),
+      stopDeadlineMs: options.stopDeadlineMs,
+    });
+  }
+
+  /**
+   * Creates the agent and starts its HTTP server. Rejects (with `failed to listen on <addr>: <why>`) when
+   * the address cannot be used; the reason is also logged.
+   */
+  static async start(options: AgentOptions): Promise<Agent> {
+    const agent = new Agent(options);
+    agent.logger.info({ node_version: process.version }, "starting profile-relay");
+    try {
+      agent.#server = await startAgentServer(
+        options.listenAddr,
+        {
+          ready: () => agent.controller.ready,
+          unhealthyComponentNames: () => agent.#unhealthyNames(),
+          reload: async () => ({ error: (await agent.reload()).error }),
+          metrics: async () => ({ body: await agent.metrics(), contentType: METRICS_CONTENT_TYPE }),
+          components: () => listComponents(agent.controller),
+          component: (id) => getComponent(agent.controller, id),
+        },
+        agent.logger,
+      );
+    } catch (err) {
+      agent.logger.error({ err: errorText(err) }, `failed to listen on ${options.listenAddr}`);
+      agent.flushLogs();
+      throw err;
+    }
+    return agent;
+  }
+
+  /** Where the agent's HTTP server listens. */
+  get address(): { readonly address: string; readonly port: number } {
+    return this.#server!.address;
+  }
+
+  /** The `/metrics` body: the agent's metrics, then every component's. */
+  metrics(): Promise<string> {
+    return renderMetrics([{ registry: this.#metrics }, ...this.controller.metricsSources()]);
+  }
+
+  /** Reads the config from disk and applies it; one load at a time. */
+  reload(): Promise<LoadOutcome> {
+    const next = this.#reloads.then(() => this.#load());
+    this.#reloads = next.catch(() => {});
+    return next;
+  }
+
+  async #load(): Promise<LoadOutcome> {
+    const path = this.#options.configPath;
+    let read: { filename: string; text: string }[];
+    try {
+      read = await readConfigSources(path);
+    } catch (err) {
+      if (!(err instanceof ConfigReadError)) throw err;
+      this.#configMetrics.record(false, sourcesHash([]));
+      return { error: err.message, diagnostics: [], sources: new Map() };
+    }
+    const sources = new Map(read.map((s) => [s.filename, s.text]));
+    const hash = sourcesHash(read);
+    const files: File[] = [];
+    const parseDiagnostics: Diagnostic[] = [];
+    for (const s of read) {
+      const parsed = parseFile(s.text, s.filename);
+      parseDiagnostics.push(...parsed.diagnostics);
+      files.push(parsed.file);
+    }
+    const diagnostics = hasErrors(parseDiagnostics) ? parseDiagnostics : await this.controller.load(files);
+    const errors = diagnostics.filter((d) => d.severity === "error");
+    this.#configMetrics.record(errors.length === 0, hash);
+    return {
+      error: errors.length === 0 ? undefined : summarizeDiagnostics(errors),
+      diagnostics,
+      sources,
+    };
+  }
+
+  /** Writes out log lines held back before the `logging` block was known (with the default format). */
+  flushLogs(): void {
+    this.#logging.sink.flush();
+  }
+
+  /** Closes the HTTP server without logging; for an agent whose initial load failed (nothing runs). */
+  async close(): Promise<void> {
+    await this.controller.shutdown();
+    await this.#server?.close(SERVER_CLOSE_GRACE_MS);
+  }
+
+  /**
+   * Stops every component (dependants first, each within the stop deadline), then the HTTP server.
+   * Calling it again returns the same promise.
+   */
+  shutdown(): Promise<void> {
+    this.#stopped ??= (async () => {
+      this.logger.info("shutting down");
+      await this.controller.shutdown();
+      await this.#server?.close(SERVER_CLOSE_GRACE_MS);
+      this.logger.info("shutdown complete");
+      this.flushLogs();
+    })();
+    return this.#stopped;
+  }
+
+  /** One name per unhealthy component (`unknown` and `exited` do not count), as `/-/healthy` lists them. */
+  #unhealthyNames(): string[] {
+    return this.controller
+      .nodes()
+      .filter((n) => n.health().state === "unhealthy")
+      .map((n) => n.name);
+  }
+}
+
+/** `module_path`: the config directory, or the directory of the config file (Alloy's `ExtractDirPath`). */
+function modulePath(configPath: string): string {
+  try {
+    return statSync(configPath).isDirectory() ? configPath : dirname(configPath);
+  } catch {
+    return dirname(configPath);
+  }
+}

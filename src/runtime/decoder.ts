@@ -1,0 +1,44 @@
+/**
+ * The seam between the runtime and the language: how a block body becomes a component's arguments. The
+ * runtime only needs this function type; `defaultDecoder` adapts `src/syntax/decode.ts` to it.
+ */
+import type { BlockStmt, Statement } from "../syntax/ast.ts";
+import { decodeBody } from "../syntax/decode.ts";
+import type { Diagnostic } from "../syntax/diagnostics.ts";
+import type { BodySchema, Fields } from "../syntax/schema.ts";
+import { stdlib } from "../syntax/stdlib/index.ts";
+import type { ObjectValue } from "../syntax/value.ts";
+import type { Stability } from "./component.ts";
+
+/** Where a body is decoded: the scope of component exports, and the block it belongs to. */
+export interface DecodeContext {
+  readonly scope: ObjectValue;
+  readonly file: string;
+  readonly block: BlockStmt;
+  readonly minStability: Stability;
+}
+
+/** Evaluates and decodes a body against a schema. `value` is meaningful only without error diagnostics. */
+export type BodyDecoder = <F extends Fields>(
+  schema: BodySchema<F>,
+  body: readonly Statement[],
+  context: DecodeContext,
+) => { readonly value: unknown; readonly diagnostics: readonly Diagnostic[] };
+
+/**
+ * The decoder the CLI uses: `src/syntax/decode.ts`, with experimental stdlib functions allowed only at
+ * `--stability.level=experimental`.
+ */
+export const defaultDecoder: BodyDecoder = (schema, body, context) =>
+  decodeBody(schema, body, {
+    scope: context.scope,
+    file: context.file,
+    block: context.block,
+    evalOptions: {
+      allowExperimental: context.minStability === "experimental",
+      minStability: context.minStability,
+    },
+  });
+
+/** Whether a top-level identifier names something in the stdlib (`sys`, `string`, `env`, ...). */
+export const isStdlibName = (name: string): boolean => stdlib.has(name);

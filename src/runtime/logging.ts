@@ -1,0 +1,179 @@
+/**
+ * The agent's logs: pino loggers writing to one synchronous sink that renders each line as Alloy does,
+ * `logfmt` (`ts=… level=info msg="…" component_path=/ component_id=…`) or JSON, at the level the `logging`
+ * block asks for. As in `alloy run`, output is held back until the `logging` block is known, so the
+ * first lines already have the configured format.
+ */
+import { writeSync } from "node:fs";
+import { type Logger, pino } from "pino";
+
+/** The levels of the `logging` block. */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+/** The formats of the `logging` block. */
+export type LogFormat = "logfmt" | "json";
+
+/** What the `logging` block configures. */
+export interface LoggingConfig {
+  readonly level: LogLevel;
+  readonly format: LogFormat;
+}
+
+/** Alloy's defaults for a config without a `logging` block. */
+export const DEFAULT_LOGGING: LoggingConfig = Object.freeze({ level: "info", format: "logfmt" });
+
+const LEVEL_VALUE: Readonly<Record<string, number>> = {
+  trace: 10,
+  debug: 20,
+  info: 30,
+  warn: 40,
+  error: 50,
+  fatal: 60,
+};
+
+/** At most this many lines are held back before the `logging` block is known; older ones are dropped. */
+const MAX_BUFFERED = 10_000;
+
+/**
+ * The pino destination. pino calls `write` synchronously with one JSON line; the sink filters it by level,
+ * renders it and writes it out at once (no worker thread, nothing lost on exit).
+ */
+export class LogSink {
+  readonly #out: (text: string) => void;
+  #config: LoggingConfig = DEFAULT_LOGGING;
+  #buffer: string[] | undefined;
+
+  /**
+   * @param out where rendered lines go (standard error by default);
+   * @param deferred hold lines back until `configure` is called.
+   */
+  constructor(options: { out?: (text: string) => void; deferred?: boolean } = {}) {
+    this.#out = options.out ?? ((text) => writeSync(2, text));
+    this.#buffer = options.deferred === true ? [] : undefined;
+  }
+
+  get config(): LoggingConfig {
+    return this.#config;
+  }
+
+  /** pino's destination interface. */
+  write(line: string): void {
+    if (this.#buffer !== undefined) {
+      if (this.#buffer.length >= MAX_BUFFERED) this.#buffer.shift();
+      this.#buffer.push(line);
+      return;
+    }
+    this.#emit(line);
+  }
+
+  /** Applies a `logging` block and writes out whatever was held back. */
+  configure(config: LoggingConfig): void {
+    this.#config = config;
+    this.flush();
+  }
+
+  /** Stops holding lines back (with the current configuration) and writes the held ones. */
+  flush(): void {
+    const held = this.#buffer;
+    this.#buffer = undefined;
+    for (const line of held ?? []) {
+      this.#emit(line);
+    }
+  }
+
+  #emit(line: string): void {
+    let record: Record<string, unknown>;
+    try {
+      record = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      this.#out(line.endsWith("\n") ? line : `${line}\n`);
+      return;
+    }
+    const level = typeof record["level"] === "string" ? record["level"] : "info";
+    if ((LEVEL_VALUE[level] ?? 30) < (LEVEL_VALUE[this.#config.level] ?? 30)) {
+      return;
+    }
+    this.#out(this.#config.format === "json" ? renderJSON(record) : renderLogfmt(record));
+  }
+}
+
+/** The ordered fields of a record: `ts`, `level`, `msg`, then the rest as logged. */
+function orderedFields(record: Record<string, unknown>): [string, unknown][] {
+  const first: [string, unknown][] = [];
+  for (const key of ["ts", "level", "msg"]) {
+    if (record[key] !== undefined) first.push([key, record[key]]);
+  }
+  const rest = Object.entries(record).filter(([k]) => k !== "ts" && k !== "level" && k !== "msg");
+  return [...first, ...rest];
+}
+
+function renderJSON(record: Record<string, unknown>): string {
+  return `${JSON.stringify(Object.fromEntries(orderedFields(record)))}\n`;
+}
+
+/** One logfmt line, quoting values the way go-logfmt does. */
+export function renderLogfmt(record: Record<string, unknown>): string {
+  const parts = orderedFields(record).map(([k, v]) => `${k}=${logfmtValue(v)}`);
+  return `${parts.join(" ")}\n`;
+}
+
+function logfmtValue(v: unknown): string {
+  const text =
+    typeof v === "string"
+      ? v
+      : v === null || v === undefined
+        ? "null"
+        : typeof v === "object"
+          ? JSON.stringify(v)
+          : String(v);
+  if (text === "") return '""';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters force quoting, as in go-logfmt.
+  if (!/[\s="\\\u0000-\u001f\u007f]/.test(text)) return text;
+  const escaped = text
+    .replace(/\\/g, "\\\\")
+    .replace(/"/g, '\\"')
+    .replace(/\n/g, "\\n")
+    .replace(/\r/g, "\\r")
+    .replace(/\t/g, "\\t");
+  return `"${escaped}"`;
+}
+
+/** The agent's root logger and its sink. */
+export interface Logging {
+  readonly logger: Logger;
+  readonly sink: LogSink;
+  /** Applies a `logging` block: level and format, for every logger created from `logger`. */
+  configure(config: LoggingConfig): void;
+}
+
+/**
+ * Creates the root logger. Errors logged under `err` print as their message (as Alloy prints `err=…`), and
+ * secrets print as `(secret)` because `Secret` serializes so.
+ */
+export function createLogging(options: { out?: (text: string) => void; deferred?: boolean } = {}): Logging {
+  const sink = new LogSink(options);
+  const logger = pino(
+    {
+      // While lines are held back the sink decides what to keep, once the configured level is known.
+      level: options.deferred === true ? "debug" : DEFAULT_LOGGING.level,
+      base: undefined,
+      messageKey: "msg",
+      timestamp: () => `,"ts":"${new Date().toISOString()}"`,
+      formatters: { level: (label) => ({ level: label }) },
+      serializers: { err: errorText },
+    },
+    sink,
+  );
+  return {
+    logger,
+    sink,
+    configure(config) {
+      logger.level = config.level;
+      sink.configure(config);
+    },
+  };
+}
+
+/** An error as the one-line text logs show. */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

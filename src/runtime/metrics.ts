@@ -1,0 +1,190 @@
+/**
+ * `/metrics`: the agent's own registry (process, config and controller metrics) followed by every
+ * component's registry, each sample labelled `component_id="<id>"` and `component_path="/"` as Alloy's
+ * wrapping registerer does. Several instances of one component register the same metric names in their own
+ * registries, so families are merged by name here (one `HELP`/`TYPE` each) rather than with
+ * `Registry.merge`, which refuses duplicates.
+ */
+import { createHash } from "node:crypto";
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  type MetricObjectWithValues,
+  type MetricValue,
+  type Registry,
+} from "prom-client";
+
+/** A registry to expose, with labels added to each of its samples. */
+export interface MetricsSource {
+  readonly registry: Registry;
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/** The `Content-Type` of the Prometheus text format. */
+export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+interface Family {
+  readonly name: string;
+  readonly help: string;
+  readonly type: string;
+  readonly lines: string[];
+}
+
+/** Renders every source in the Prometheus text format, merging families of the same name. */
+export async function renderMetrics(sources: readonly MetricsSource[]): Promise<string> {
+  const families = new Map<string, Family>();
+  for (const source of sources) {
+    const metrics = (await source.registry.getMetricsAsJSON()) as MetricObjectWithValues<
+      MetricValue<string>
+    >[];
+    for (const metric of metrics) {
+      let family = families.get(metric.name);
+      if (family === undefined) {
+        family = { name: metric.name, help: metric.help, type: String(metric.type), lines: [] };
+        families.set(metric.name, family);
+      }
+      for (const sample of metric.values) {
+        const name = (sample as { metricName?: string }).metricName ?? metric.name;
+        const labels = { ...sample.labels, ...source.labels };
+        family.lines.push(`${name}${renderLabels(labels)} ${formatValue(sample.value)}`);
+      }
+    }
+  }
+  let out = "";
+  for (const f of families.values()) {
+    out += `# HELP ${f.name} ${escapeHelp(f.help)}\n# TYPE ${f.name} ${f.type}\n`;
+    for (const line of f.lines) out += `${line}\n`;
+  }
+  return out;
+}
+
+function renderLabels(labels: Readonly<Record<string, string | number | undefined>>): string {
+  const entries = Object.entries(labels).filter(([, v]) => v !== undefined);
+  if (entries.length === 0) return "";
+  const parts = entries.map(([k, v]) => `${k}="${escapeLabel(labelText(v!))}"`);
+  return `{${parts.join(",")}}`;
+}
+
+function labelText(v: string | number): string {
+  return typeof v === "number" ? formatValue(v) : v;
+}
+
+function formatValue(v: number): string {
+  if (Number.isNaN(v)) return "NaN";
+  if (v === Number.POSITIVE_INFINITY) return "+Inf";
+  if (v === Number.NEGATIVE_INFINITY) return "-Inf";
+  return String(v);
+}
+
+function escapeLabel(v: string): string {
+  return v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
+}
+
+function escapeHelp(v: string): string {
+  return v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
+}
+
+/**
+ * Alloy's config metrics (`internal/static/config/instrumentation`), updated on every load attempt.
+ */
+export class ConfigMetrics {
+  readonly #hash: Gauge<"sha256">;
+  readonly #success: Gauge;
+  readonly #successTime: Gauge;
+  readonly #failures: Counter;
+
+  constructor(registry: Registry) {
+    this.#hash = new Gauge({
+      name: "alloy_config_hash",
+      help: "Hash of the currently active config file.",
+      labelNames: ["sha256"],
+      registers: [registry],
+    });
+    this.#success = new Gauge({
+      name: "alloy_config_last_load_successful",
+      help: "Config loaded successfully.",
+      registers: [registry],
+    });
+    this.#successTime = new Gauge({
+      name: "alloy_config_last_load_success_timestamp_seconds",
+      help: "Timestamp of the last successful configuration load.",
+      registers: [registry],
+    });
+    this.#failures = new Counter({
+      name: "alloy_config_load_failures_total",
+      help: "Configuration load failures.",
+      registers: [registry],
+    });
+  }
+
+  /** Records one load attempt; `sha256` is the hash of the sources read (see `sourcesHash`). */
+  record(success: boolean, sha256: string): void {
+    if (success) {
+      this.#successTime.set(Date.now() / 1000);
+      this.#success.set(1);
+    } else {
+      this.#success.set(0);
+      this.#failures.inc();
+    }
+    this.#hash.reset();
+    this.#hash.set({ sha256 }, 1);
+  }
+}
+
+/** SHA-256 over the sources' contents in file-name order, as Alloy's `ParseSources` computes it. */
+export function sourcesHash(
+  sources: readonly { readonly filename: string; readonly text: string }[],
+): string {
+  const hash = createHash("sha256");
+  for (const s of [...sources].sort((a, b) =>
+    a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0,
+  )) {
+    hash.update(s.text, "utf8");
+  }
+  return hash.digest("hex");
+}
+
+/** The controller's own metrics (`internal/runtime/internal/controller/metrics.go`). */
+export class ControllerMetrics {
+  readonly evaluating: Gauge;
+  readonly evaluationSeconds: Histogram;
+
+  constructor(registry: Registry, runningComponents: () => number) {
+    const constLabels = { controller_path: "/", controller_id: "" };
+    this.evaluating = new Gauge({
+      name: "alloy_component_controller_evaluating",
+      help: "Tracks if the controller is currently in the middle of a graph evaluation",
+      labelNames: ["controller_path", "controller_id"],
+      registers: [registry],
+    });
+    this.evaluating.set(constLabels, 0);
+    this.evaluationSeconds = new Histogram({
+      name: "alloy_component_evaluation_seconds",
+      help: "Time spent performing component evaluation",
+      labelNames: ["controller_path", "controller_id"],
+      buckets: [0.005, 0.025, 0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600],
+      registers: [registry],
+    });
+    this.evaluationSeconds.zero(constLabels);
+    new Gauge({
+      name: "alloy_component_controller_running_components",
+      help: "Total number of running components.",
+      labelNames: ["controller_path", "controller_id"],
+      registers: [registry],
+      collect() {
+        this.set(constLabels, runningComponents());
+      },
+    });
+  }
+
+  /** Marks a graph evaluation as in progress (or finished). */
+  setEvaluating(on: boolean): void {
+    this.evaluating.set({ controller_path: "/", controller_id: "" }, on ? 1 : 0);
+  }
+
+  /** Records how long one component evaluation took. */
+  observeEvaluation(seconds: number): void {
+    this.evaluationSeconds.observe({ controller_path: "/", controller_id: "" }, seconds);
+  }
+}
