@@ -77,6 +77,13 @@ describe("profile-relay ls", () => {
       parsed.groups.reduce((s, g) => s + g.bytes, 0),
     );
     assert.equal(parsed.total.bytes, c.component.store.bytes, "ls counts what the store counts");
+
+    const parent = captureIO();
+    assert.equal(await main(["ls", join(c.dataPath, "..")], parent.io), 0);
+    assert.equal(
+      parent.out(),
+      `No captured profiles in ${join(c.dataPath, "..")} (captures are in ${c.dataPath})\n`,
+    );
     const go = parsed.groups[2]!;
     assert.equal(go.first, go.last);
     assert.ok(Math.abs(Date.parse(go.first) - Date.now()) < 60_000);

@@ -3,6 +3,8 @@
  * type: how many profiles, how many bytes on disk, and the first and last receive times (UTC). Safe to run
  * while a relay writes to DIR.
  */
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
 import {
   type Catalog,
   type CatalogEntry,
@@ -107,7 +109,9 @@ export const lsCommand: Command = async (argv, io) => {
     return 0;
   }
   if (groups.length === 0) {
-    io.stdout(`No captured profiles in ${dir}\n`);
+    const inside = await storesInside(dir);
+    const hint = inside.length === 0 ? "" : ` (captures are in ${inside.join(", ")})`;
+    io.stdout(`No captured profiles in ${dir}${hint}\n`);
     return 0;
   }
   io.stdout(renderTable(groups));
@@ -116,6 +120,21 @@ export const lsCommand: Command = async (argv, io) => {
   );
   return 0;
 };
+
+/**
+ * Sub-folders of `dir` that hold captures: people often pass `--storage.path` itself, where each capture
+ * component has its own folder (`pyroscope.capture.<label>`).
+ */
+async function storesInside(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    if (!e.isDirectory()) continue;
+    const sub = join(dir, e.name);
+    const catalog = await listCaptures(sub).catch(() => undefined);
+    if (catalog !== undefined && catalog.entries.length > 0) found.push(sub);
+  }
+  return found;
+}
 
 /** The listing as an aligned text table. */
 export function renderTable(groups: readonly LsGroup[]): string {

@@ -267,6 +267,31 @@ describe("pyroscope.capture", () => {
     assert.equal(c.component.health().state, "healthy");
   });
 
+  test("an unusable path makes the component unhealthy at once", async (t) => {
+    const c = await startCapture();
+    t.after(() => c.stop());
+    await writeFile(join(c.dataPath, "file"), "x");
+    c.component.update({ path: join(c.dataPath, "file", "sub"), max_size: 1024, retention: 1000 });
+    await c.component.store.ready();
+    assert.equal(c.component.health().state, "unhealthy");
+    assert.match(c.component.health().message, /cannot open the capture store/);
+  });
+
+  test("retention runs periodically while the component runs", async (t) => {
+    const c = await startCapture({ retention: 1000 });
+    t.after(() => c.stop());
+    const sample = { id: "", rawProfile: readFixture("pprof/go-cpu.pb.gz") };
+    await c.component.push({ labels: goLabels, samples: [sample] });
+    assert.equal((await listCaptures(c.dataPath)).entries.length, 1);
+    const deadline = Date.now() + 10_000;
+    while ((await tree(c.dataPath)).length > 0) {
+      assert.ok(Date.now() < deadline, "the expired capture was never removed");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(await c.metric("pyroscope_capture_removed_profiles_total", { reason: "retention" }), 1);
+    assert.equal(await c.metric("pyroscope_capture_store_profiles"), 0);
+  });
+
   test("update moves to a new path and applies new limits", async (t) => {
     const c = await startCapture();
     t.after(() => c.stop());

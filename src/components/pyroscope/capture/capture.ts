@@ -61,8 +61,17 @@ export class CaptureComponent implements Component<CaptureArguments>, Receiver {
     const limits: StoreLimits = { maxSize: args.max_size, retentionMs: args.retention };
     if (this.#store === undefined || this.#store.root !== root) {
       if (this.#store !== undefined) this.#retire(this.#store);
-      this.#store = new CaptureStore(root, limits, { logger: this.#logger, metrics: this.#metrics });
-      void this.#store.ready().then(() => this.#logger.info({ path: root }, "capturing profiles"));
+      const store = new CaptureStore(root, limits, { logger: this.#logger, metrics: this.#metrics });
+      this.#store = store;
+      void store.ready().then(() => {
+        if (store !== this.#store) return;
+        if (store.openError === undefined) {
+          this.#setHealth("healthy", "capture store ready");
+          this.#logger.info({ path: root }, "capturing profiles");
+        } else {
+          this.#setHealth("unhealthy", `cannot open the capture store ${root}: ${store.openError}`);
+        }
+      });
     } else {
       this.#store.setLimits(limits);
     }

@@ -103,6 +103,11 @@ export class CaptureStore {
     return this.#ready;
   }
 
+  /** Why the store could not be opened (writes fail with it), once `ready()` resolved; undefined when it opened. */
+  get openError(): string | undefined {
+    return this.#scanError === undefined ? undefined : errorText(this.#scanError);
+  }
+
   /** Total bytes of the captures on disk (data files and sidecars). */
   get bytes(): number {
     return this.#bytes;

@@ -144,7 +144,7 @@ export const grpcSchema = body({
     default: 100,
     doc: "Accepted for compatibility; not used.",
   }),
-  tls: block(tlsSchema, { doc: "Accepted for compatibility; not used." }),
+  tls: block(body(tlsFields), { doc: "Accepted for compatibility; not used." }),
 });
 
 const receiveHttpFields = {

@@ -27,6 +27,7 @@ export class ReceiveHttp implements Component<ReceiveHttpArguments> {
   #args: ReceiveHttpArguments | undefined;
   #live: LiveSettings;
   #updates: Promise<void> = Promise.resolve();
+  #stopped = false;
   #health: Health = { state: "unknown", message: "starting", updatedTime: new Date() };
 
   private constructor(options: ComponentOptions) {
@@ -67,6 +68,7 @@ export class ReceiveHttp implements Component<ReceiveHttpArguments> {
     if (!signal.aborted) {
       await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
     }
+    this.#stopped = true;
     await this.#updates;
     this.#logger.info("terminating due to context done");
     await this.#server.stop(this.#args?.graceful_shutdown_timeout ?? 0);
@@ -77,6 +79,7 @@ export class ReceiveHttp implements Component<ReceiveHttpArguments> {
   }
 
   async #apply(args: ReceiveHttpArguments): Promise<void> {
+    if (this.#stopped) return; // the component has exited: do not start a server again
     if (this.#args === undefined || !deepEqual(this.#args.http, args.http)) {
       try {
         await this.#server.apply(args.http, args.graceful_shutdown_timeout);

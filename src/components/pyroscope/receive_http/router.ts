@@ -11,7 +11,7 @@
 import type { Logger } from "pino";
 import type { RouteLabel, ServerMetrics } from "./metrics.ts";
 import type { NodeServerRequest, NodeServerResponse } from "./respond.ts";
-import { sendEmpty, sendText } from "./respond.ts";
+import { closeAfterResponse, sendEmpty, sendText } from "./respond.ts";
 
 /** One request on its way through a route handler. Handlers record the body sizes they read and wrote. */
 export interface Exchange {
@@ -136,12 +136,15 @@ export function createRouter(routes: Routes, metrics: ServerMetrics, logger: Log
     });
 
     if (clean !== path) {
+      if (expectsContinue) closeAfterResponse(req, res);
       // gorilla/mux redirects unclean paths (the query is kept)
       const location = rawPath === path ? clean : encodeURI(clean);
       sendEmpty(res, 301, { Location: query === "" ? location : `${location}?${query}` });
       return;
     }
     if (match.handler === undefined) {
+      // the client waits for 100 Continue before sending its body; it will not come, so do not wait for it
+      if (expectsContinue) closeAfterResponse(req, res);
       if (match.status === 405) {
         sendEmpty(res, 405);
       } else {

@@ -75,6 +75,13 @@ export class ProtocolStack implements SocketSink {
         settings: h2Settings,
         http1Options: { keepAliveTimeout: config.server_idle_timeout },
       });
+      // HTTP/1.1 over this server uses Node's HTTP/1 timeouts, set as properties (no constructor options)
+      Object.assign(h2, {
+        requestTimeout: http1Options.requestTimeout,
+        headersTimeout: http1Options.headersTimeout,
+        connectionsCheckingInterval: http1Options.connectionsCheckingInterval,
+      });
+      h2.emit("listening");
       this.#h2 = h2;
     } else {
       this.#http1 = https.createServer({ ...serverTls.options, ...http1Options });
