@@ -10,11 +10,8 @@ import { defaultDecoder, isStdlibName } from "../runtime/decoder.ts";
 import { boolFlag, FlagError, type FlagSpec, flagsHelp, parseFlags, stringFlag } from "../runtime/flags.ts";
 import { RegistryError } from "../runtime/registry.ts";
 import { parseStability } from "../runtime/stability.ts";
-import { validateConfig } from "../runtime/validate-config.ts";
-import type { File } from "../syntax/ast.ts";
+import { validateSources } from "../runtime/validate-config.ts";
 import { printDiagnostics } from "../syntax/diagnostic-printer.ts";
-import type { Diagnostic } from "../syntax/diagnostics.ts";
-import { parseFile } from "../syntax/parser.ts";
 import { ConfigReadError, readConfigSources } from "../syntax/source.ts";
 import type { Command } from "./io.ts";
 
@@ -93,17 +90,12 @@ export const validateCommand: Command = async (argv, io) => {
       failed = true;
       continue;
     }
-    const files: File[] = [];
-    const parseDiagnostics: Diagnostic[] = [];
-    for (const s of sources) {
-      const parsed = parseFile(s.text, s.filename);
-      parseDiagnostics.push(...parsed.diagnostics);
-      files.push(parsed.file);
-    }
-    const diagnostics =
-      parseDiagnostics.length > 0
-        ? parseDiagnostics
-        : validateConfig(files, { registry, minStability, decode: defaultDecoder, isStdlibName });
+    const diagnostics = validateSources(sources, {
+      registry,
+      minStability,
+      decode: defaultDecoder,
+      isStdlibName,
+    });
     if (diagnostics.length > 0) {
       const text = new Map(sources.map((s) => [s.filename, s.text]));
       io.stderr(`${printed ? "\n" : ""}${printDiagnostics(diagnostics, text, { color: io.stderrIsTTY })}`);

@@ -137,7 +137,8 @@ export class Agent {
       read = await readConfigSources(path);
     } catch (err) {
       if (!(err instanceof ConfigReadError)) throw err;
-      this.#configMetrics.record(false, sourcesHash([]));
+      // Alloy records the hash of a source it could not read as all zeros.
+      this.#configMetrics.record(false, "0".repeat(64));
       return { error: err.message, diagnostics: [], sources: new Map() };
     }
     const sources = new Map(read.map((s) => [s.filename, s.text]));

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { afterEach, describe, it } from "node:test";
 import { diagnosticOneLine } from "../syntax/diagnostics.ts";
 import { attr, body, t } from "../syntax/schema.ts";
@@ -194,6 +195,28 @@ test.recorder "user" { input = test.recorder.new.output }`);
     events.length = 0;
     await h.controller.shutdown();
     assert.deepEqual(events, ["stop test.recorder.user", "stop test.recorder.new"]);
+  });
+
+  it("gives each component its own folder under --storage.path, named by its ID", async () => {
+    const paths: string[] = [];
+    const args = body({});
+    const probe: Registration<typeof args.fields> = {
+      name: "test.storage",
+      stability: "generally-available",
+      description: "",
+      args,
+      exports: [],
+      build(options) {
+        paths.push(options.dataPath);
+        return { update() {}, run: untilAborted };
+      },
+    };
+    const h = harness([probe]);
+    assert.deepEqual(await h.load(`test.storage "a" { }\ntest.storage "b" { }`), []);
+    assert.deepEqual(paths, [
+      join("/tmp/profile-relay-test-data", "test.storage.a"),
+      join("/tmp/profile-relay-test-data", "test.storage.b"),
+    ]);
   });
 
   it("combines evaluation, run and self-reported health", async () => {

@@ -26,8 +26,8 @@ export type BodyDecoder = <F extends Fields>(
 ) => { readonly value: unknown; readonly diagnostics: readonly Diagnostic[] };
 
 /**
- * The decoder the CLI uses: `src/syntax/decode.ts`, with experimental stdlib functions allowed only at
- * `--stability.level=experimental`.
+ * The decoder the CLI uses: `src/syntax/decode.ts`. Stdlib references (deprecated aliases, experimental
+ * functions) are not checked again here: the graph planner has checked every body's references already.
  */
 export const defaultDecoder: BodyDecoder = (schema, body, context) =>
   decodeBody(schema, body, {
@@ -37,6 +37,7 @@ export const defaultDecoder: BodyDecoder = (schema, body, context) =>
     evalOptions: {
       allowExperimental: context.minStability === "experimental",
       minStability: context.minStability,
+      stdlibReferencesChecked: true,
     },
   });
 

@@ -8,7 +8,7 @@ import { createRegistry } from "./registry.ts";
 import { testComponents } from "./testcomponents/index.ts";
 
 const registry = createRegistry(testComponents);
-const STDLIB = new Set(["sys", "string", "env", "encoding"]);
+const STDLIB = new Set(["sys", "string", "env", "encoding", "array"]);
 
 function plan(
   sources: Record<string, string>,
@@ -60,16 +60,17 @@ logging { }
 logging { }
 `,
     });
+    // Alloy's order: attributes, then config blocks, then components (files in the order given).
     assert.deepEqual(messages(p), [
       "a.alloy:1:1: unrecognized attribute x",
+      'a.alloy:5:1: the "tracing" block is not supported by profile-relay (only "logging" and components are)',
+      "b.alloy:3:1: block logging already declared at b.alloy:2:1",
       'a.alloy:3:1: cannot find the definition of component name "testcomponents.receivr" (known components: testcomponents.counter, testcomponents.experimental, testcomponents.failing, testcomponents.passthrough, testcomponents.receiver, testcomponents.sender)',
       'a.alloy:4:1: component "testcomponents.receiver" must have a label',
-      'a.alloy:5:1: the "tracing" block is not supported by profile-relay (only "logging" and components are)',
       'a.alloy:6:1: component "testcomponents.experimental" is at stability level "experimental", which is below the minimum allowed stability level "generally-available". Use --stability.level command-line flag to enable "experimental" features',
       "b.alloy:1:1: block testcomponents.receiver.r already declared at a.alloy:2:1",
-      "b.alloy:3:1: block logging already declared at b.alloy:2:1",
     ]);
-    const dup = p.diagnostics[5]!;
+    const dup = p.diagnostics[6]!;
     assert.equal(dup.end?.column, "testcomponents.receiver.r".length, "range covers the whole ID");
   });
 
@@ -153,5 +154,73 @@ testcomponents.receiver "r" { }`,
       isStdlibName: (n) => n === "testcomponents",
     });
     assert.equal(validate.diagnostics[0]?.severity, "warning");
+  });
+
+  it("checks stdlib references while building the graph, as Alloy's reference check does", () => {
+    const sources = {
+      "m.alloy": `testcomponents.passthrough "p" {
+  input = [env("HOME"), array.group_by([], "k", true), string.join([], "")]
+}`,
+    };
+    const run = plan(sources, "run");
+    // `run` logs a deprecated alias and refuses an experimental function below the experimental level.
+    assert.deepEqual(run.warnings, [
+      {
+        message:
+          "this stdlib function is deprecated; please refer to the documentation for updated usage and alternatives",
+        fields: { function: "env" },
+      },
+    ]);
+    assert.deepEqual(messages(run), [
+      'm.alloy:2:25: array.group_by is at stability level "experimental", which is below the minimum allowed stability level "generally-available". Use --stability.level command-line flag to enable "experimental" features',
+    ]);
+    assert.equal(run.diagnostics[0]?.end?.column, 25 + "array.".length, "ends where the last name starts");
+    // `validate` reports the deprecated alias as a warning; the experimental level allows the function.
+    const validate = plan(sources, "validate", "experimental");
+    assert.deepEqual(
+      validate.diagnostics.map((d) => [d.severity, d.start?.column, d.end?.column]),
+      [["warning", 12, 12]],
+    );
+    assert.deepEqual(validate.nodes[0]?.unresolved, []);
+  });
+
+  it("in validate, checks the references of duplicate and unlabelled blocks, not of unknown ones", () => {
+    const p = plan(
+      {
+        "m.alloy": `testcomponents.receiver "r" { }
+testcomponents.receiver "r" { }
+testcomponents.sender "s" { forward_to = [testcomponents.receiver.gone.receiver] }
+testcomponents.sender "s" { forward_to = [testcomponents.receiver.lost.receiver] }
+testcomponents.sender { forward_to = [testcomponents.receiver.none.receiver] }
+testcomponents.sendr "t" { forward_to = [testcomponents.receiver.nope.receiver] }
+testcomponents.sender "u" { forward_to = [testcomponents.sendr.t.receiver] }
+`,
+      },
+      "validate",
+    );
+    assert.deepEqual(
+      messages(p).map((m) => m.replace(/ \(known components: .*\)$/, "")),
+      [
+        "m.alloy:2:1: block testcomponents.receiver.r already declared at m.alloy:1:1",
+        'm.alloy:3:43: component "testcomponents.receiver.gone.receiver" does not exist or is out of scope',
+        "m.alloy:4:1: block testcomponents.sender.s already declared at m.alloy:3:1",
+        'm.alloy:4:43: component "testcomponents.receiver.lost.receiver" does not exist or is out of scope',
+        'm.alloy:5:1: component "testcomponents.sender" must have a label',
+        'm.alloy:5:39: component "testcomponents.receiver.none.receiver" does not exist or is out of scope',
+        'm.alloy:6:1: cannot find the definition of component name "testcomponents.sendr"',
+      ],
+    );
+    assert.deepEqual(
+      [...p.components.keys()],
+      ["testcomponents.receiver.r", "testcomponents.sender.s", "testcomponents.sender.u"],
+    );
+    assert.deepEqual(p.graph.dependencies("testcomponents.sender.u"), []);
+    // `run` stops at the block's own error, and reports a reference to an unknown component.
+    assert.deepEqual(
+      messages(
+        plan({ "m.alloy": `testcomponents.sender "u" { forward_to = [testcomponents.sendr.t.receiver] }` }),
+      ),
+      ['m.alloy:1:43: component "testcomponents.sendr.t.receiver" does not exist or is out of scope'],
+    );
   });
 });

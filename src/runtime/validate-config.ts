@@ -4,8 +4,9 @@
  * placeholders of the declared types (a receiver is a capsule of its host type), so references type-check
  * as they would at run time.
  */
-import type { File } from "../syntax/ast.ts";
+import { exprEnd, exprStart, type File, type Statement } from "../syntax/ast.ts";
 import type { Diagnostic } from "../syntax/diagnostics.ts";
+import { parseFile } from "../syntax/parser.ts";
 import { AlloyFunction, AlloyNumber, Capsule, type ObjectValue, type Value } from "../syntax/value.ts";
 import type { AnyRegistration, Stability } from "./component.ts";
 import type { BodyDecoder } from "./decoder.ts";
@@ -13,6 +14,7 @@ import { loggingSchema } from "./logging-block.ts";
 import { planConfig } from "./plan.ts";
 import type { ComponentRegistry } from "./registry.ts";
 import { buildScope } from "./scope.ts";
+import type { Traversal } from "./traversals.ts";
 
 export interface ValidateOptions {
   readonly registry: ComponentRegistry;
@@ -22,12 +24,13 @@ export interface ValidateOptions {
 }
 
 /**
- * Every diagnostic for a parsed config (errors and warnings), ordered by file (as given) and position,
- * with diagnostics that have no position last.
+ * Every diagnostic for a parsed config (errors and warnings), in the order Alloy's validator reports them:
+ * top-level attributes; then block by block (`declare`, config blocks, components, services; files in the
+ * order given), each block's own problems, then its body's, then its references'; then cycles and self
+ * references.
  */
 export function validateConfig(files: readonly File[], options: ValidateOptions): Diagnostic[] {
   const plan = planConfig(files, { ...options, mode: "validate" });
-  const diagnostics: Diagnostic[] = [...plan.diagnostics];
   const scope = buildScope(
     [...plan.components.values()].map((c) => ({
       name: c.name,
@@ -36,33 +39,73 @@ export function validateConfig(files: readonly File[], options: ValidateOptions)
     })),
     { module_path: "" },
   );
-  if (plan.logging !== undefined) {
-    const { block, file } = plan.logging;
-    diagnostics.push(
-      ...options.decode(loggingSchema, block.body, { scope, file, block, minStability: options.minStability })
-        .diagnostics,
-    );
-  }
-  for (const c of plan.components.values()) {
-    if (plan.badReferences.has(c.id)) continue;
-    diagnostics.push(
-      ...options.decode(c.registration.args, c.block.body, {
+  const diagnostics: Diagnostic[] = [...plan.attributeDiagnostics];
+  for (const node of plan.nodes) {
+    diagnostics.push(...node.diagnostics);
+    if (node.registration !== undefined) {
+      const schema = node.registration === "logging" ? loggingSchema : node.registration.args;
+      const decoded = options.decode(schema, node.block.body, {
         scope,
-        file: c.file,
-        block: c.block,
+        file: node.file,
+        block: node.block,
         minStability: options.minStability,
-      }).diagnostics,
-    );
+      }).diagnostics;
+      // A reference that resolved to nothing (or to a refused function) is already reported; what
+      // evaluating the attribute that holds it says next is only a consequence of it.
+      const skipped = valuesHolding(node.block.body, node.unresolved);
+      diagnostics.push(...decoded.filter((d) => !skipped.some((r) => within(d, r))));
+    }
+    diagnostics.push(...node.referenceDiagnostics);
   }
-  const fileIndex = new Map(files.map((f, i) => [f.filename, i]));
-  const key = (d: Diagnostic): [number, number] =>
-    d.start === undefined || d.start.line <= 0
-      ? [Number.MAX_SAFE_INTEGER, 0]
-      : [fileIndex.get(d.file ?? "") ?? Number.MAX_SAFE_INTEGER, d.start.offset];
-  return diagnostics
-    .map((d, i) => ({ d, i, k: key(d) }))
-    .sort((a, b) => a.k[0] - b.k[0] || a.k[1] - b.k[1] || a.i - b.i)
-    .map((x) => x.d);
+  diagnostics.push(...plan.graphDiagnostics);
+  return diagnostics;
+}
+
+/**
+ * Parses and validates one config (a file, or the files of a directory, sorted by name): the syntax
+ * errors of every file when any file does not parse, else `validateConfig`'s diagnostics.
+ */
+export function validateSources(
+  sources: readonly { readonly filename: string; readonly text: string }[],
+  options: ValidateOptions,
+): Diagnostic[] {
+  const files: File[] = [];
+  const parseDiagnostics: Diagnostic[] = [];
+  for (const s of sources) {
+    const parsed = parseFile(s.text, s.filename);
+    parseDiagnostics.push(...parsed.diagnostics);
+    files.push(parsed.file);
+  }
+  return parseDiagnostics.length > 0 ? parseDiagnostics : validateConfig(files, options);
+}
+
+interface Range {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** The byte ranges of the attribute values (at any depth of `body`) that hold one of `traversals`. */
+function valuesHolding(body: readonly Statement[], traversals: readonly Traversal[]): Range[] {
+  const out: Range[] = [];
+  if (traversals.length === 0) return out;
+  const walk = (stmts: readonly Statement[]): void => {
+    for (const s of stmts) {
+      if (s.kind === "Block") {
+        walk(s.body);
+        continue;
+      }
+      const range = { start: exprStart(s.value).offset, end: exprEnd(s.value).offset };
+      if (traversals.some((t) => t[0]!.start.offset >= range.start && t[0]!.start.offset <= range.end)) {
+        out.push(range);
+      }
+    }
+  };
+  walk(body);
+  return out;
+}
+
+function within(d: Diagnostic, r: Range): boolean {
+  return d.start !== undefined && d.start.offset >= r.start && d.start.offset <= r.end;
 }
 
 /** Exports of the declared types, standing in for a component that is not built. */

@@ -84,6 +84,9 @@ describe("agent server routes", () => {
     assert.equal(list.type, "application/json");
     assert.deepEqual(JSON.parse(list.body), [component]);
     assert.deepEqual(JSON.parse((await call("/api/v0/web/components/pyroscope.write.a")).body), component);
+    // As in Alloy, whose router registers these routes without a method.
+    assert.deepEqual(JSON.parse((await call("/api/v0/web/components", "POST")).body), [component]);
+    assert.equal((await call("/api/v0/web/components/pyroscope.write.a", "POST")).status, 200);
     assert.deepEqual(await call("/api/v0/web/components/nope"), {
       status: 404,
       body: "404 page not found\n",

@@ -100,11 +100,11 @@ async function route(
       return;
     }
     case COMPONENTS_PREFIX:
-      if (method !== "GET") break;
+      // Alloy registers the components API for every method.
       json(res, handlers.components());
       return;
   }
-  if (method === "GET" && path.startsWith(`${COMPONENTS_PREFIX}/`)) {
+  if (path.startsWith(`${COMPONENTS_PREFIX}/`)) {
     const id = decodeURIComponent(path.slice(COMPONENTS_PREFIX.length + 1));
     const component = id === "" ? undefined : handlers.component(id);
     if (component !== undefined) {

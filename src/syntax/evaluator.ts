@@ -24,6 +24,11 @@ export interface EvalOptions {
   readonly minStability?: string | undefined;
   /** Receives a warning diagnostic for every reference to a deprecated stdlib alias (`env`, `concat`, ...). */
   readonly warnings?: Diagnostic[] | undefined;
+  /**
+   * Set when the caller has already checked stdlib references (deprecated aliases, experimental functions)
+   * itself, as the runtime does while it builds the graph (Alloy checks them there, not in its evaluator).
+   */
+  readonly stdlibReferencesChecked?: boolean | undefined;
 }
 
 /** The warning Alloy gives for a deprecated stdlib alias. */
@@ -35,7 +40,7 @@ export const DEPRECATED_MESSAGE =
  * first evaluation error (Alloy stops at the first one too), or with every stability error found up front.
  */
 export function evaluate(expr: Expr, scope: ObjectValue, options: EvalOptions = {}): Value {
-  checkStdlibReferences(expr, scope, options);
+  if (options.stdlibReferencesChecked !== true) checkStdlibReferences(expr, scope, options);
   try {
     return evalExpr(expr, scope);
   } catch (e) {

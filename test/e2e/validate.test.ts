@@ -80,11 +80,12 @@ testcomponents.sender "u" { forward_to = [testcomponents.receiver.gone.receiver]
     const b = join(sub, "b.alloy");
     assert.deepEqual(headers, [
       `Error: ${a}:1:42: "oops" should be array, got string`,
-      `Error: ${a}:2:1: cycle detected: testcomponents.passthrough.x, testcomponents.passthrough.y`,
-      `Error: ${a}:3:1: cycle detected: testcomponents.passthrough.x, testcomponents.passthrough.y`,
       `Error: ${b}:1:1: cannot find the definition of component name "testcomponents.sendr" (known components: …)`,
       `Error: ${b}:2:31: unrecognized attribute name "nope"`,
       `Error: ${b}:3:43: component "testcomponents.receiver.gone.receiver" does not exist or is out of scope`,
+      // Cycles come last, as in Alloy.
+      `Error: ${a}:2:1: cycle detected: testcomponents.passthrough.x, testcomponents.passthrough.y`,
+      `Error: ${a}:3:1: cycle detected: testcomponents.passthrough.x, testcomponents.passthrough.y`,
       "Error: validation failed",
     ]);
     assert.match(stderr, /known components: [^)]*testcomponents\.sender\)/);

@@ -48,6 +48,10 @@ describe("Agent", () => {
     assert.equal((await get("/metrics")).status, 200);
     assert.equal((await agent.reload()).error?.startsWith('reading config path "'), true);
     assert.equal((await get("/-/ready")).status, 503);
+    const metrics = (await get("/metrics")).body;
+    assert.match(metrics, /\nalloy_config_last_load_successful 0\n/);
+    assert.match(metrics, /\nalloy_config_load_failures_total 1\n/);
+    assert.match(metrics, /\nalloy_config_hash\{sha256="0{64}"\} 1\n/, "a config that cannot be read");
   });
 
   it("reports unhealthy components by name, and reload errors as /-/reload does", async () => {
