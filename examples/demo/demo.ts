@@ -10,9 +10,6 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { processIO } from "../../src/cli/io.ts";
-import { lsCommand } from "../../src/cli/ls.ts";
-import { listCaptures } from "../../src/components/pyroscope/capture/catalog.ts";
 import {
   boolFlag,
   FlagError,
@@ -20,7 +17,10 @@ import {
   flagsHelp,
   parseFlags,
   stringFlag,
-} from "../../src/runtime/flags.ts";
+} from "../../src/cli/flags.ts";
+import { processIO } from "../../src/cli/io.ts";
+import { lsCommand } from "../../src/cli/ls.ts";
+import { listCaptures } from "../../src/components/pyroscope/capture/catalog.ts";
 import { parseDuration } from "../../src/syntax/duration.ts";
 import { type StandaloneRelay, startStandaloneRelay } from "./standalone-relay.ts";
 

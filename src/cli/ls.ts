@@ -11,7 +11,7 @@ import {
   codeOf,
   listCaptures,
 } from "../components/pyroscope/capture/catalog.ts";
-import { boolFlag, FlagError, type FlagSpec, flagsHelp, parseFlags } from "../runtime/flags.ts";
+import { boolFlag, type FlagSpec, flagsHelp, parseCommandLine } from "./flags.ts";
 import type { Command } from "./io.ts";
 
 const FLAGS: readonly FlagSpec[] = [
@@ -75,22 +75,12 @@ export function groupCaptures(entries: readonly CatalogEntry[]): LsGroup[] {
 }
 
 export const lsCommand: Command = async (argv, io) => {
-  let flags: ReturnType<typeof parseFlags>;
-  try {
-    flags = parseFlags(argv, FLAGS);
-  } catch (err) {
-    if (!(err instanceof FlagError)) throw err;
-    io.stderr(`Error: ${err.message}\nRun 'profile-relay ls --help' for usage.\n`);
-    return 1;
-  }
-  if (boolFlag(flags, "help")) {
-    io.stdout(HELP);
-    return 0;
-  }
-  if (flags.positional.length !== 1) {
-    io.stderr(`Error: accepts 1 arg(s), received ${flags.positional.length}\n`);
-    return 1;
-  }
+  const flags = parseCommandLine(
+    argv,
+    { command: "ls", flags: FLAGS, help: HELP, arity: { exactly: 1 } },
+    io,
+  );
+  if (typeof flags === "number") return flags;
   const dir = flags.positional[0]!;
   let catalog: Catalog;
   try {

@@ -19,10 +19,18 @@ import { deliver } from "../components/pyroscope/write/deliver.ts";
 import { type AttemptResult, Endpoint } from "../components/pyroscope/write/endpoint.ts";
 import { HeaderList } from "../http/headers.ts";
 import { validateHttpClient } from "../http/schema.ts";
-import { boolFlag, FlagError, type FlagSpec, flagsHelp, parseFlags, stringFlag } from "../runtime/flags.ts";
 import { defaultsOf } from "../syntax/decode.ts";
 import { parseDuration } from "../syntax/duration.ts";
 import { Secret } from "../syntax/value.ts";
+import {
+  arityError,
+  boolFlag,
+  FlagError,
+  type FlagSpec,
+  flagsHelp,
+  parseFlags,
+  stringFlag,
+} from "./flags.ts";
 import type { CliIO, Command } from "./io.ts";
 
 const FLAGS: readonly FlagSpec[] = [
@@ -149,9 +157,8 @@ function parseSettings(argv: readonly string[]): Settings | "help" {
   const { rest, headers } = extractHeaders(argv);
   const flags = parseFlags(rest, FLAGS);
   if (boolFlag(flags, "help")) return "help";
-  if (flags.positional.length !== 1) {
-    throw new UsageError(`accepts 1 arg(s), received ${flags.positional.length}`);
-  }
+  const bad = arityError(flags.positional, { exactly: 1 });
+  if (bad !== undefined) throw new UsageError(bad);
   const to = stringFlag(flags, "to");
   if (to === "") throw new UsageError('required flag(s) "to" not set');
   const str = (name: string): string | undefined => {

@@ -9,11 +9,11 @@
  */
 import { Agent } from "../runtime/agent.ts";
 import { cliRegistry } from "../runtime/cli-registry.ts";
-import { boolFlag, FlagError, type FlagSpec, flagsHelp, parseFlags, stringFlag } from "../runtime/flags.ts";
 import { RegistryError } from "../runtime/registry.ts";
 import { parseStability } from "../runtime/stability.ts";
 import { printDiagnostics } from "../syntax/diagnostic-printer.ts";
 import { parseDuration } from "../syntax/duration.ts";
+import { type FlagSpec, flagsHelp, parseCommandLine, stringFlag } from "./flags.ts";
 import type { Command } from "./io.ts";
 
 const FLAGS: readonly FlagSpec[] = [
@@ -85,22 +85,12 @@ ${flagsHelp(FLAGS)}
 `;
 
 export const runCommand: Command = async (argv, io) => {
-  let flags: ReturnType<typeof parseFlags>;
-  try {
-    flags = parseFlags(argv, FLAGS);
-  } catch (err) {
-    if (!(err instanceof FlagError)) throw err;
-    io.stderr(`Error: ${err.message}\nRun 'profile-relay run --help' for usage.\n`);
-    return 1;
-  }
-  if (boolFlag(flags, "help")) {
-    io.stdout(HELP);
-    return 0;
-  }
-  if (flags.positional.length !== 1) {
-    io.stderr(`Error: accepts 1 arg(s), received ${flags.positional.length}\n`);
-    return 1;
-  }
+  const flags = parseCommandLine(
+    argv,
+    { command: "run", flags: FLAGS, help: HELP, arity: { exactly: 1 } },
+    io,
+  );
+  if (typeof flags === "number") return flags;
   const level = stringFlag(flags, "stability.level");
   const minStability = parseStability(level);
   if (minStability === undefined) {

@@ -7,12 +7,12 @@
  */
 import { cliRegistry } from "../runtime/cli-registry.ts";
 import { defaultDecoder, isStdlibName } from "../runtime/decoder.ts";
-import { boolFlag, FlagError, type FlagSpec, flagsHelp, parseFlags, stringFlag } from "../runtime/flags.ts";
 import { RegistryError } from "../runtime/registry.ts";
 import { parseStability } from "../runtime/stability.ts";
 import { validateSources } from "../runtime/validate-config.ts";
 import { printDiagnostics } from "../syntax/diagnostic-printer.ts";
 import { ConfigReadError, readConfigSources } from "../syntax/source.ts";
+import { type FlagSpec, flagsHelp, parseCommandLine, stringFlag } from "./flags.ts";
 import type { Command } from "./io.ts";
 
 const FLAGS: readonly FlagSpec[] = [
@@ -39,22 +39,12 @@ ${flagsHelp(FLAGS)}
 `;
 
 export const validateCommand: Command = async (argv, io) => {
-  let flags: ReturnType<typeof parseFlags>;
-  try {
-    flags = parseFlags(argv, FLAGS);
-  } catch (err) {
-    if (!(err instanceof FlagError)) throw err;
-    io.stderr(`Error: ${err.message}\nRun 'profile-relay validate --help' for usage.\n`);
-    return 1;
-  }
-  if (boolFlag(flags, "help")) {
-    io.stdout(HELP);
-    return 0;
-  }
-  if (flags.positional.length === 0) {
-    io.stderr("Error: requires at least 1 arg(s), only received 0\n");
-    return 1;
-  }
+  const flags = parseCommandLine(
+    argv,
+    { command: "validate", flags: FLAGS, help: HELP, arity: { atLeast: 1 } },
+    io,
+  );
+  if (typeof flags === "number") return flags;
   const level = stringFlag(flags, "stability.level");
   const minStability = parseStability(level);
   if (minStability === undefined) {

@@ -111,3 +111,53 @@ export function stringFlag(flags: ParsedFlags, name: string): string {
 export function boolFlag(flags: ParsedFlags, name: string): boolean {
   return flags.values.get(name) === true;
 }
+
+/** How many positional arguments a command takes. */
+export type Arity = { readonly exactly: number } | { readonly atLeast: number };
+
+/** Checks the positional arguments; the message is cobra's, or `undefined` when they fit. */
+export function arityError(positional: readonly string[], arity: Arity): string | undefined {
+  const got = positional.length;
+  if ("exactly" in arity) {
+    return got === arity.exactly ? undefined : `accepts ${arity.exactly} arg(s), received ${got}`;
+  }
+  return got >= arity.atLeast ? undefined : `requires at least ${arity.atLeast} arg(s), only received ${got}`;
+}
+
+/** What `parseCommandLine` needs to know about the command. */
+export interface CommandLine {
+  readonly command: string;
+  readonly flags: readonly FlagSpec[];
+  readonly help: string;
+  readonly arity: Arity;
+}
+
+/**
+ * Parses a command's flags the way cobra does for Alloy's commands: `--help` prints the help and stops with
+ * exit 0; a bad flag or a wrong number of arguments prints the error and a usage hint and stops with exit 1.
+ * Returns the parsed flags, or the exit code when the command should stop here.
+ */
+export function parseCommandLine(
+  argv: readonly string[],
+  spec: CommandLine,
+  io: { readonly stdout: (text: string) => void; readonly stderr: (text: string) => void },
+): ParsedFlags | number {
+  let flags: ParsedFlags;
+  try {
+    flags = parseFlags(argv, spec.flags);
+  } catch (err) {
+    if (!(err instanceof FlagError)) throw err;
+    io.stderr(`Error: ${err.message}\nRun 'profile-relay ${spec.command} --help' for usage.\n`);
+    return 1;
+  }
+  if (boolFlag(flags, "help")) {
+    io.stdout(spec.help);
+    return 0;
+  }
+  const bad = arityError(flags.positional, spec.arity);
+  if (bad !== undefined) {
+    io.stderr(`Error: ${bad}\n`);
+    return 1;
+  }
+  return flags;
+}
