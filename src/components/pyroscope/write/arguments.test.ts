@@ -159,3 +159,61 @@ describe("pyroscope.write arguments from config text", () => {
     );
   });
 });
+
+describe("pyroscope.write queue block", () => {
+  test("absent: no queue (Alloy's synchronous behaviour)", () => {
+    const { value } = decode(`endpoint { url = "http://localhost:4100" }`);
+    assert.equal(value?.queue, undefined);
+  });
+
+  test("empty: the defaults", () => {
+    const { value, messages } = decode("queue { }");
+    assert.deepEqual(messages, []);
+    assert.deepEqual(value?.queue, {
+      path: undefined,
+      max_size: 1024 ** 3,
+      max_age: 3_600_000,
+      fsync: "always",
+      max_inflight_per_endpoint: 4,
+    });
+  });
+
+  test("every setting", () => {
+    const { value, messages } = decode(`queue {
+      path = "/var/lib/relay/q"
+      max_size = "256MiB"
+      max_age = "30m"
+      fsync = "interval"
+      max_inflight_per_endpoint = 8
+    }`);
+    assert.deepEqual(messages, []);
+    assert.deepEqual(value?.queue, {
+      path: "/var/lib/relay/q",
+      max_size: 256 * 1024 ** 2,
+      max_age: 1_800_000,
+      fsync: "interval",
+      max_inflight_per_endpoint: 8,
+    });
+  });
+
+  test("invalid settings are reported together", () => {
+    const { messages } = decode(`queue {
+      path = ""
+      max_size = 0
+      max_age = "0s"
+      max_inflight_per_endpoint = 0
+    }`);
+    assert.deepEqual(messages, [
+      "path must not be empty",
+      "max_size must be greater than 0",
+      "max_age must be greater than 0",
+      "max_inflight_per_endpoint must be at least 1",
+    ]);
+  });
+
+  test("an unknown fsync mode", () => {
+    const { messages } = decode(`queue { fsync = "sometimes" }`);
+    assert.equal(messages.length, 1);
+    assert.match(messages[0] ?? "", /sometimes/);
+  });
+});

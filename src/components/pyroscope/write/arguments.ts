@@ -1,10 +1,19 @@
 /**
  * The arguments of `pyroscope.write`, declared once: names, defaults and validation messages are Alloy's
  * (`write.go` `EndpointOptions` plus the squashed HTTP client config of `common/config/types.go`).
- * `tracing {}` and `debug_info_upload_timeout` are accepted for compatibility and have no effect.
+ * `tracing {}` and `debug_info_upload_timeout` are accepted for compatibility and have no effect. The
+ * `queue` block is ours (durable delivery); without it the component behaves as Alloy's.
  */
 import { httpClientFields, validateHttpClient } from "../../../http/schema.ts";
-import { attr, block, blocks, body, type InferFields, t } from "../../../syntax/schema.ts";
+import {
+  attr,
+  block,
+  blocks,
+  body,
+  type InferFields,
+  t,
+  type ValidationIssue,
+} from "../../../syntax/schema.ts";
 
 const endpointFields = {
   url: attr(t.string(), { required: true, doc: "Base URL of the Pyroscope server to send profiles to." }),
@@ -47,12 +56,71 @@ const tracingBody = body({
   trace_context_propagator: attr(t.bool(), { default: true, doc: "Accepted for compatibility; not used." }),
 });
 
+/** 1 GiB: the default `queue { max_size }`. */
+export const DEFAULT_QUEUE_MAX_SIZE = 1024 ** 3;
+
+/** 1 hour: the default `queue { max_age }` (Pyroscope refuses profiles older than 1h by default). */
+export const DEFAULT_QUEUE_MAX_AGE_MS = 3_600_000;
+
+/** The default `queue { max_inflight_per_endpoint }`. */
+export const DEFAULT_QUEUE_MAX_INFLIGHT = 4;
+
+/** The values of `queue { fsync }`. */
+export const FSYNC_MODES = ["always", "interval", "never"] as const;
+
+const queueFields = {
+  path: attr(t.string(), {
+    doc: "Folder of the queue (log segments, cursors, dead letters). Defaults to the component's folder under `--storage.path`.",
+  }),
+  max_size: attr(t.size(), {
+    default: DEFAULT_QUEUE_MAX_SIZE,
+    doc: "Largest size of the queue on disk; when it is reached, profiles are refused with 429 and `Retry-After`.",
+  }),
+  max_age: attr(t.duration(), {
+    default: DEFAULT_QUEUE_MAX_AGE_MS,
+    doc: "Profiles older than this are dropped (counted as expired) instead of sent.",
+  }),
+  fsync: attr<(typeof FSYNC_MODES)[number]>(t.enum(...FSYNC_MODES), {
+    default: "always",
+    doc: 'When writes are synced to disk: `"always"` before each acknowledgement (batched), `"interval"` every second, `"never"` (left to the OS).',
+  }),
+  max_inflight_per_endpoint: attr(t.int(), {
+    default: DEFAULT_QUEUE_MAX_INFLIGHT,
+    doc: "Profiles sent to one endpoint at the same time.",
+  }),
+} as const;
+
+function validateQueue(v: InferFields<typeof queueFields>): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  if (v.path !== undefined && v.path.trim() === "") {
+    issues.push({ message: "path must not be empty", field: "path" });
+  }
+  if (!(v.max_size > 0)) issues.push({ message: "max_size must be greater than 0", field: "max_size" });
+  if (!(v.max_age > 0)) issues.push({ message: "max_age must be greater than 0", field: "max_age" });
+  if (!(v.max_inflight_per_endpoint >= 1)) {
+    issues.push({
+      message: "max_inflight_per_endpoint must be at least 1",
+      field: "max_inflight_per_endpoint",
+    });
+  }
+  return issues;
+}
+
+/** `queue { ... }`. */
+export const queueBody = body(queueFields, { validate: validateQueue });
+
+/** One decoded `queue` block. */
+export type QueueArguments = InferFields<typeof queueFields>;
+
 const writeFields = {
   external_labels: attr(t.map(t.string()), {
     doc: "Labels to add to profiles sent over the network; they win over the profile's own, and an empty value removes the label.",
   }),
   endpoint: blocks(endpointBody, {
     doc: "A location to send profiles to; profiles go to every endpoint concurrently.",
+  }),
+  queue: block(queueBody, {
+    doc: "Not in Alloy. A durable queue on disk: profiles are acknowledged once written to it, and each endpoint is sent them on its own. See [Durable delivery](#durable-delivery).",
   }),
   tracing: block(tracingBody, {
     absent: "defaults",

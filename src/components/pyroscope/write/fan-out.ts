@@ -13,15 +13,6 @@ import { create } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
 import { HeaderList } from "../../../http/headers.ts";
 import { PushRequestSchema } from "../../../pyroscope/gen/push/v1/push_pb.ts";
-import { IngestQuery } from "../../../pyroscope/ingest-query.ts";
-import {
-  INVALID_LABELS_PREFIX,
-  mergeExternalLabels,
-  nameFollowsServiceName,
-  pushSeriesLabels,
-  validateLabels,
-} from "../../../pyroscope/label-rules.ts";
-import { formatName } from "../../../pyroscope/name-grammar.ts";
 import {
   type IngestRequest,
   OK,
@@ -32,6 +23,7 @@ import {
 import { type DeliveryResult, deliver } from "./deliver.ts";
 import type { AttemptResult, Endpoint } from "./endpoint.ts";
 import { ALL_ENDPOINTS, type LatencyType, type WriteMetrics } from "./metrics.ts";
+import { prepareIngestQuery, preparePushLabels } from "./prepare.ts";
 import { shouldRetry } from "./retry.ts";
 
 /** What the fan-out needs besides its endpoints. */
@@ -72,15 +64,14 @@ export class FanOut implements Receiver {
 
   /** Push path (Alloy's `Append`): one series per request to every endpoint. */
   async push(request: PushRequest): Promise<Outcome> {
-    const reason = validateLabels(request.labels);
-    if (reason !== undefined) return invalidLabels(reason);
+    const prepared = preparePushLabels(request.labels, this.#external);
+    if (!prepared.ok) return prepared.outcome;
     const stopTotal = this.#ctx.metrics.startTimer(ALL_ENDPOINTS, "push_total");
     try {
-      const labels = pushSeriesLabels(request.labels, this.#external);
       const message = create(PushRequestSchema, {
         series: [
           {
-            labels: labels.toArray().map((l) => ({ name: l.name, value: l.value })),
+            labels: prepared.value.toArray().map((l) => ({ name: l.name, value: l.value })),
             samples: request.samples.map((s) => ({ rawProfile: s.rawProfile, ID: s.id })),
           },
         ],
@@ -100,15 +91,13 @@ export class FanOut implements Receiver {
   async ingest(request: IngestRequest): Promise<Outcome> {
     const stopTotal = this.#ctx.metrics.startTimer(ALL_ENDPOINTS, "ingest_total");
     try {
-      const labels = nameFollowsServiceName(request.labels);
-      const reason = validateLabels(labels);
-      if (reason !== undefined) return invalidLabels(reason);
-      const name = formatName(mergeExternalLabels(labels, this.#external));
+      const query = prepareIngestQuery(request.labels, request.query, this.#external);
+      if (!query.ok) return query.outcome;
       const call = {
         body: request.body,
         contentType: request.contentType,
         path: request.path,
-        query: IngestQuery.parse(request.query).withName(name).toCanonicalString(),
+        query: query.value,
         forwardedHeaders: headerList(request.headers),
       };
       return await this.#fanOut("ingest", request.signal, request.body.byteLength, 1, (ep, signal) =>
@@ -224,10 +213,6 @@ function linkSignals(
 }
 
 const PATH_LOG = { push: "Push", ingest: "AppendIngest" } as const;
-
-function invalidLabels(reason: string): Outcome {
-  return { status: "rejected", httpStatus: 400, message: `${INVALID_LABELS_PREFIX}${reason}` };
-}
 
 function headerList(headers: Readonly<Record<string, string>> | undefined): HeaderList {
   const list = new HeaderList();

@@ -38,7 +38,11 @@ export interface RunningWrite {
 }
 
 /** Builds and runs `pyroscope.write` with `args` (fast backoff is the caller's choice). */
-export async function startWrite(args: WriteArguments, hooks: WriteHooks = {}): Promise<RunningWrite> {
+export async function startWrite(
+  args: WriteArguments,
+  hooks: WriteHooks = {},
+  dataPath = "/nonexistent/pyroscope.write.test",
+): Promise<RunningWrite> {
   const registry = new Registry();
   const logs: string[] = [];
   const sink = new Writable({
@@ -52,7 +56,7 @@ export async function startWrite(args: WriteArguments, hooks: WriteHooks = {}): 
     id: "pyroscope.write.test",
     logger: pino({ level: "debug" }, sink),
     registry,
-    dataPath: "/nonexistent/pyroscope.write.test",
+    dataPath,
     onStateChange: (e) => exports.push(e),
   };
   const component = await WriteComponent.create(options, args, hooks);

@@ -6,16 +6,25 @@
  * endpoints first (a configuration that cannot work is rejected and the old one stays), then swaps them in
  * atomically. Calls already running finish on the endpoints they started with, whose connections are closed
  * once those calls are done. When `run` ends, in-flight calls give up and later calls fail.
+ *
+ * With a `queue` block the receiver appends to a durable queue instead (see `queue/queue.ts`); the queue
+ * lives across updates while its path stays the same (its endpoints and settings are updated in place), and a
+ * new path closes it and opens another.
  */
+import { resolve } from "node:path";
 
 import type { ProxyEnvironment } from "../../../http/proxy.ts";
 import { type Outcome, RECEIVER_HOST_TYPE, type Receiver } from "../../../pyroscope/receiver.ts";
-import type { Component, ComponentOptions } from "../../../runtime/component.ts";
+import type { Component, ComponentOptions, Health } from "../../../runtime/component.ts";
+import { health } from "../../../runtime/health.ts";
 import { Capsule } from "../../../syntax/value.ts";
-import type { WriteArguments } from "./arguments.ts";
+import type { QueueArguments, WriteArguments } from "./arguments.ts";
 import { Endpoint } from "./endpoint.ts";
 import { FanOut } from "./fan-out.ts";
 import { WriteMetrics } from "./metrics.ts";
+import { QueueMetrics } from "./queue/metrics.ts";
+import { Queue, type QueueContext, type QueueSettings } from "./queue/queue.ts";
+import { QueuedReceiver } from "./queued.ts";
 
 /** Test seams. */
 export interface WriteHooks {
@@ -25,6 +34,19 @@ export interface WriteHooks {
   readonly env?: ProxyEnvironment;
   /** The wait between attempts; resolves false when aborted. */
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<boolean>;
+  /** Queue seams: the clock, segment size, stuck threshold, cache size. */
+  readonly queue?: Pick<QueueContext, "now" | "segmentBytes" | "stuckAfterMs" | "cacheBytes">;
+}
+
+/** The queue settings of a `queue` block; `path` defaults to the component's data folder. */
+export function queueSettings(args: QueueArguments, dataPath: string): QueueSettings {
+  return {
+    path: resolve(args.path ?? dataPath),
+    maxSize: args.max_size,
+    maxAgeMs: args.max_age,
+    fsync: args.fsync,
+    maxInflight: args.max_inflight_per_endpoint,
+  };
 }
 
 /** A running `pyroscope.write`. Build with `WriteComponent.create`. */
@@ -33,7 +55,12 @@ export class WriteComponent implements Component<WriteArguments> {
   readonly #metrics: WriteMetrics;
   readonly #hooks: WriteHooks;
   readonly #lifetime = new AbortController();
+  readonly #createdAt = new Date();
   #current: FanOut | undefined;
+  /** What the exported receiver delegates to: the fan-out, or the queue's receiver. */
+  #target: Receiver | undefined;
+  #queue: Queue | undefined;
+  #queueMetrics: QueueMetrics | undefined;
   #updating: Promise<void> = Promise.resolve();
   #exited = false;
 
@@ -62,8 +89,8 @@ export class WriteComponent implements Component<WriteArguments> {
     return component;
   }
 
-  #dispatch(call: (f: FanOut) => Promise<Outcome>): Promise<Outcome> {
-    const current = this.#current;
+  #dispatch(call: (r: Receiver) => Promise<Outcome>): Promise<Outcome> {
+    const current = this.#target;
     if (this.#exited || current === undefined) {
       return Promise.resolve({
         status: "failed",
@@ -81,11 +108,17 @@ export class WriteComponent implements Component<WriteArguments> {
     this.#exited = true;
     this.#lifetime.abort();
     await this.#updating.catch(() => {});
+    await this.#queue?.close();
     const current = this.#current;
     if (current !== undefined) {
       await current.idle();
       await current.close();
     }
+  }
+
+  /** Healthy, unless a queued endpoint is stuck or writing to the queue fails (see `Queue.health`). */
+  health(): Health {
+    return this.#queue?.health() ?? health("healthy", "component healthy", this.#createdAt);
   }
 
   update(args: WriteArguments): Promise<void> {
@@ -105,7 +138,17 @@ export class WriteComponent implements Component<WriteArguments> {
       await Promise.allSettled(endpoints.map((e) => e.close()));
       throw failed.reason instanceof Error ? failed.reason : new Error(String(failed.reason));
     }
-    const fanOut = new FanOut(endpoints, args.external_labels ?? {}, {
+    let queue: Queue | undefined;
+    if (args.queue !== undefined) {
+      try {
+        queue = await this.#openQueue(args.queue);
+      } catch (err) {
+        await Promise.allSettled(endpoints.map((e) => e.close()));
+        throw err;
+      }
+    }
+    const external = args.external_labels ?? {};
+    const fanOut = new FanOut(endpoints, external, {
       metrics: this.#metrics,
       logger,
       lifetime: this.#lifetime.signal,
@@ -113,12 +156,41 @@ export class WriteComponent implements Component<WriteArguments> {
       sleep: this.#hooks.sleep,
     });
     const previous = this.#current;
+    const previousQueue = this.#queue;
     this.#current = fanOut;
+    this.#queue = queue;
+    if (queue !== undefined) {
+      queue.setEndpoints(endpoints);
+      this.#target = new QueuedReceiver(queue, external, this.#metrics, this.#hooks.queue?.now);
+    } else {
+      this.#target = fanOut;
+    }
+    if (previousQueue !== undefined && previousQueue !== queue) await previousQueue.close();
     if (previous !== undefined) {
       void previous.idle().then(() => previous.close());
     }
     if (this.#exited) {
+      await queue?.close();
       await fanOut.close();
     }
+  }
+
+  /** The queue for `args`: the open one updated in place when its path is the same, else a new one. */
+  async #openQueue(args: QueueArguments): Promise<Queue> {
+    const settings = queueSettings(args, this.#options.dataPath);
+    const open = this.#queue;
+    if (open !== undefined && open.path === settings.path) {
+      open.update(settings);
+      return open;
+    }
+    this.#queueMetrics ??= new QueueMetrics(this.#options.registry);
+    return Queue.open(settings, {
+      logger: this.#options.logger,
+      metrics: this.#queueMetrics,
+      writeMetrics: this.#metrics,
+      random: this.#hooks.random,
+      sleep: this.#hooks.sleep,
+      ...this.#hooks.queue,
+    });
   }
 }

@@ -1,0 +1,452 @@
+/**
+ * The durable queue of a `pyroscope.write` component: profiles are appended to a checksummed log on disk and
+ * acknowledged once written (and synced, with `fsync = "always"`); one `Sender` per endpoint delivers them
+ * from its own cursor. See the README's "Durable delivery".
+ *
+ * Folder layout: `segments/` (the log), `cursors.json` (each endpoint's cursor), `dead-letter/`.
+ *
+ * - Endpoints are known by `endpointKeys` (their `name`, else their URL). At start, an endpoint with a saved
+ *   cursor resumes there; without a cursor file at all every endpoint starts at the oldest record (nothing on
+ *   disk is skipped); an endpoint the file does not know, or one a reload adds, starts at the end of the log.
+ *   A removed endpoint's cursor is dropped, so its backlog no longer holds segments.
+ * - Cursors are saved `PERSIST_DELAY_MS` after they move (and on close); segments every cursor has passed
+ *   are deleted after the save.
+ * - Recently appended items stay decoded in memory (`ItemCache`, up to `cacheBytes`) so endpoints that keep
+ *   up never read the disk; older ones are read back from the log.
+ */
+import { mkdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import type { Logger } from "pino";
+import { OK, type Outcome } from "../../../../pyroscope/receiver.ts";
+import type { Health } from "../../../../runtime/component.ts";
+import type { Endpoint } from "../endpoint.ts";
+import type { WriteMetrics } from "../metrics.ts";
+import { Backlog, type Entry } from "./backlog.ts";
+import { ItemCache } from "./cache.ts";
+import { type LoadedCursors, loadCursors, type SavedCursor, saveCursors } from "./cursors.ts";
+import { DEAD_LETTER_DIR, type DeadLetterReason, DeadLetters } from "./dead-letters.ts";
+import { endpointKeys } from "./endpoint-keys.ts";
+import { decodeItem, encodeItem, itemBytes, itemProfiles, type QueueItem } from "./item.ts";
+import { type FsyncMode, SegmentLog } from "./log.ts";
+import type { QueueMetrics, QueueSnapshot } from "./metrics.ts";
+import { checkFrame, type Frame, frame } from "./record.ts";
+import { Sender, type SenderHost } from "./sender.ts";
+
+/** The `queue` block's settings, resolved. */
+export interface QueueSettings {
+  /** The queue folder (absolute or relative to the working directory). */
+  readonly path: string;
+  /** Largest size of the segment files on disk; past it appends are refused with 429. */
+  readonly maxSize: number;
+  /** Items older than this are dropped (counted as expired) instead of sent. */
+  readonly maxAgeMs: number;
+  readonly fsync: FsyncMode;
+  /** Items in flight per endpoint. */
+  readonly maxInflight: number;
+}
+
+/** The queue's collaborators and test seams. */
+export interface QueueContext {
+  readonly logger: Logger;
+  readonly metrics: QueueMetrics;
+  readonly writeMetrics: WriteMetrics;
+  readonly random?: (() => number) | undefined;
+  readonly sleep?: ((ms: number, signal: AbortSignal) => Promise<boolean>) | undefined;
+  /** The clock, ms since the epoch. */
+  readonly now?: (() => number) | undefined;
+  /** Size at which a segment is sealed; default `segmentBytesFor(maxSize)`. */
+  readonly segmentBytes?: number | undefined;
+  /** How old an endpoint's oldest waiting item may get before the component reports unhealthy. */
+  readonly stuckAfterMs?: number | undefined;
+  /** Bytes of recently appended items kept in memory. */
+  readonly cacheBytes?: number | undefined;
+}
+
+/** How long after a cursor moves it is saved; a crash redelivers at most about this much. */
+export const PERSIST_DELAY_MS = 100;
+
+/** `Retry-After` sent with a "queue full" 429 and with a failed write. */
+export const FULL_RETRY_AFTER_MS = 1000;
+
+/** Default stuck threshold: 5 minutes, or half of `max_age` when that is shorter. */
+export const STUCK_AFTER_MS = 5 * 60_000;
+
+/** Default bytes of recent items kept decoded in memory. */
+export const CACHE_BYTES = 64 * 1024 * 1024;
+
+/** A failed write makes the component unhealthy for this long. */
+const APPEND_ERROR_HEALTH_MS = 60_000;
+
+/** Segment size for a queue of `maxSize` bytes: an eighth of it (so passed segments free room), 4 KiB to 64 MiB. */
+export function segmentBytesFor(maxSize: number): number {
+  return Math.min(64 * 1024 * 1024, Math.max(4096, Math.floor(maxSize / 8)));
+}
+
+/** Queue folders open in this process, so two components cannot share one by accident. */
+const OPEN_PATHS = new Set<string>();
+
+/** An open queue. */
+export class Queue {
+  readonly path: string;
+  #settings: QueueSettings;
+  readonly #ctx: QueueContext;
+  readonly #log: SegmentLog;
+  readonly #backlog: Backlog;
+  readonly #deadLetters: DeadLetters;
+  readonly #host: SenderHost;
+  readonly #now: () => number;
+  readonly #cache: ItemCache;
+  #senders = new Map<string, Sender>();
+  #saved: LoadedCursors | undefined;
+  readonly #stopping = new Set<Promise<void>>();
+  #persistTimer: NodeJS.Timeout | undefined;
+  #persisting: Promise<void> = Promise.resolve();
+  #closed = false;
+  #lastAppendError: { message: string; at: number } | undefined;
+  #health: Health;
+
+  private constructor(
+    path: string,
+    settings: QueueSettings,
+    ctx: QueueContext,
+    log: SegmentLog,
+    backlog: Backlog,
+    saved: LoadedCursors,
+  ) {
+    this.path = path;
+    this.#settings = settings;
+    this.#ctx = ctx;
+    this.#log = log;
+    this.#backlog = backlog;
+    this.#saved = saved;
+    this.#now = ctx.now ?? Date.now;
+    this.#cache = new ItemCache(ctx.cacheBytes ?? CACHE_BYTES);
+    this.#deadLetters = new DeadLetters(join(path, DEAD_LETTER_DIR));
+    this.#health = { state: "healthy", message: "queue open", updatedTime: new Date(this.#now()) };
+    this.#host = {
+      backlog,
+      metrics: ctx.metrics,
+      writeMetrics: ctx.writeMetrics,
+      logger: ctx.logger,
+      load: (entry) => this.#load(entry),
+      markCorrupt: (entry, err) => this.#markCorrupt(entry, err),
+      onAdvance: () => this.#onAdvance(),
+      deadLetter: (item, reason) => this.#deadLetter(item, reason),
+      maxAgeMs: () => this.#settings.maxAgeMs,
+      maxInflight: () => this.#settings.maxInflight,
+      now: this.#now,
+      random: ctx.random,
+      sleep: ctx.sleep,
+    };
+  }
+
+  /** Opens the queue folder: reads the cursors, scans the log (repairing a torn tail), builds the index. */
+  static async open(settings: QueueSettings, ctx: QueueContext): Promise<Queue> {
+    const path = resolve(settings.path);
+    if (OPEN_PATHS.has(path)) throw new Error(`queue path "${path}" is already used by another component`);
+    OPEN_PATHS.add(path);
+    try {
+      await mkdir(path, { recursive: true });
+      const saved = await loadCursors(path);
+      if (!saved.found && saved.problem !== undefined) {
+        ctx.logger.warn(
+          { path, problem: saved.problem },
+          "queue cursors unreadable; delivering every record",
+        );
+      }
+      let minTail = 0;
+      if (saved.found) for (const c of saved.cursors.values()) minTail = Math.max(minTail, c.position);
+      const backlog = new Backlog();
+      const log = await SegmentLog.open(
+        join(path, "segments"),
+        {
+          segmentBytes: ctx.segmentBytes ?? segmentBytesFor(settings.maxSize),
+          fsync: settings.fsync,
+          minTail,
+          onFsync: (s) => ctx.metrics.fsyncDuration.observe(s),
+        },
+        {
+          onRecord: (position, length, payload) => {
+            try {
+              const item = decodeItem(payload);
+              backlog.push({
+                position,
+                length,
+                receivedAt: item.receivedAt,
+                bytes: itemBytes(item),
+                profiles: itemProfiles(item),
+                item: undefined,
+                corrupt: false,
+              });
+            } catch (err) {
+              ctx.metrics.corrupt.inc({ reason: "corrupt" });
+              ctx.logger.warn(
+                { path, position, err: (err as Error).message },
+                "skipping an unreadable queue record",
+              );
+            }
+          },
+          onDamage: (d) => {
+            ctx.metrics.corrupt.inc({ reason: d.kind === "torn" ? "torn_tail" : "corrupt" });
+            ctx.logger.warn(
+              { path, file: d.file, offset: d.offset, bytes: d.bytes },
+              d.kind === "torn"
+                ? "queue log ends in an unfinished record; cutting it off"
+                : "skipping damaged bytes in the queue log",
+            );
+          },
+        },
+      );
+      const queue = new Queue(path, settings, ctx, log, backlog, saved);
+      ctx.metrics.attach(queue, () => queue.snapshot());
+      ctx.logger.info({ path, items: backlog.size, bytes: log.diskBytes }, "queue opened");
+      return queue;
+    } catch (err) {
+      OPEN_PATHS.delete(path);
+      throw err;
+    }
+  }
+
+  /** Applies new settings (everything but the path, which needs a new queue). */
+  update(settings: QueueSettings): void {
+    this.#settings = settings;
+    this.#log.setFsync(settings.fsync);
+    for (const s of this.#senders.values()) s.poke();
+  }
+
+  /**
+   * Sets the endpoints: known ones keep their cursor and get the new endpoint object from their next
+   * attempt; new ones start at the end of the log (or, on the first call, where the cursor file says);
+   * removed ones stop (items in flight stay queued for nobody) and their cursors are dropped.
+   */
+  setEndpoints(endpoints: readonly Endpoint[]): void {
+    if (this.#closed) return;
+    const keys = endpointKeys(endpoints);
+    const next = new Map<string, Sender>();
+    endpoints.forEach((ep, i) => {
+      const key = keys[i]!;
+      const existing = this.#senders.get(key);
+      if (existing !== undefined) {
+        existing.setEndpoint(ep);
+        next.set(key, existing);
+        return;
+      }
+      const sender = new Sender(key, ep, this.#startOf(key), this.#host);
+      next.set(key, sender);
+      sender.start();
+    });
+    for (const [key, sender] of this.#senders) {
+      if (next.has(key)) continue;
+      const stopped = sender.stop().catch(() => {});
+      this.#stopping.add(stopped);
+      void stopped.then(() => this.#stopping.delete(stopped));
+    }
+    this.#senders = next;
+    this.#saved = undefined;
+    this.#onAdvance();
+  }
+
+  #startOf(key: string): number {
+    const tail = this.#log.tail;
+    const saved = this.#saved;
+    if (saved === undefined) return tail;
+    if (!saved.found) return this.#log.head;
+    const c = saved.cursors.get(key);
+    return c === undefined ? tail : Math.min(tail, Math.max(this.#log.head, c.position));
+  }
+
+  /**
+   * Queues an item: `ok` once it is written (and synced, with `fsync = "always"`); `failed` 429 with
+   * `Retry-After` when the queue is full; `rejected` 413 when it could never fit; `failed` 503 when the
+   * write fails or the queue is closing. With no endpoint there is nobody to deliver to: `ok`, not written.
+   */
+  async append(item: QueueItem): Promise<Outcome> {
+    if (this.#closed) return { status: "failed", httpStatus: 503, message: "the queue is closing" };
+    if (this.#senders.size === 0) return OK;
+    const { maxSize } = this.#settings;
+    let f: Frame;
+    try {
+      f = frame(encodeItem(item));
+    } catch (err) {
+      return {
+        status: "rejected",
+        httpStatus: 413,
+        message: `profile cannot be queued: ${(err as Error).message}`,
+      };
+    }
+    if (f.length > maxSize) {
+      return {
+        status: "rejected",
+        httpStatus: 413,
+        message: `profile of ${f.length} bytes is larger than the queue's max_size (${maxSize} bytes)`,
+      };
+    }
+    if (this.#log.diskBytes + this.#log.reservedBytes + f.length > maxSize) {
+      this.#ctx.metrics.fullRejections.inc();
+      return {
+        status: "failed",
+        httpStatus: 429,
+        message: `the queue is full (max_size ${maxSize} bytes); try again later`,
+        retryAfterMs: FULL_RETRY_AFTER_MS,
+      };
+    }
+    try {
+      await this.#log.append(f, (position) => this.#written(position, f.length, item));
+      return OK;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.#lastAppendError = { message, at: this.#now() };
+      this.#ctx.logger.error({ path: this.path, err: message }, "writing to the queue failed");
+      return {
+        status: "failed",
+        httpStatus: 503,
+        message: `writing to the queue failed: ${message}`,
+        retryAfterMs: FULL_RETRY_AFTER_MS,
+      };
+    }
+  }
+
+  #written(position: number, length: number, item: QueueItem): void {
+    const entry: Entry = {
+      position,
+      length,
+      receivedAt: item.receivedAt,
+      bytes: itemBytes(item),
+      profiles: itemProfiles(item),
+      item,
+      corrupt: false,
+    };
+    this.#backlog.push(entry);
+    this.#cache.add(entry);
+    this.#ctx.metrics.appended.inc();
+    for (const s of this.#senders.values()) s.added(entry);
+    if (this.#senders.size === 0) this.#onAdvance();
+  }
+
+  async #load(entry: Entry): Promise<QueueItem> {
+    if (entry.item !== undefined) return entry.item;
+    const buf = await this.#log.read(entry.position, entry.length);
+    const c = checkFrame(buf, 0);
+    if (c.kind !== "ok" || c.end !== buf.length) throw new Error("the record's checksum does not match");
+    return decodeItem(buf.subarray(c.payloadStart, c.end));
+  }
+
+  #markCorrupt(entry: Entry, err: unknown): void {
+    if (entry.corrupt) return;
+    entry.corrupt = true;
+    this.#ctx.metrics.corrupt.inc({ reason: "corrupt" });
+    this.#ctx.logger.warn(
+      { path: this.path, position: entry.position, err: err instanceof Error ? err.message : String(err) },
+      "skipping a damaged queue record",
+    );
+  }
+
+  #deadLetter(item: QueueItem, reason: DeadLetterReason): Promise<boolean> {
+    return this.#deadLetters.add(item, reason, this.#now());
+  }
+
+  #minWatermark(): number {
+    let min = Number.POSITIVE_INFINITY;
+    for (const s of this.#senders.values()) min = Math.min(min, s.watermark);
+    return min === Number.POSITIVE_INFINITY ? (this.#backlog.end ?? this.#log.tail) : min;
+  }
+
+  #onAdvance(): void {
+    this.#cache.releaseAll(this.#backlog.dropBefore(this.#minWatermark()));
+    if (this.#persistTimer === undefined && !this.#closed) {
+      this.#persistTimer = setTimeout(() => {
+        this.#persistTimer = undefined;
+        void this.#persist();
+      }, PERSIST_DELAY_MS);
+      this.#persistTimer.unref();
+    }
+  }
+
+  /** Saves every cursor, then deletes the segments all of them have passed. */
+  #persist(): Promise<void> {
+    const run = async (): Promise<void> => {
+      const cursors = new Map<string, SavedCursor>();
+      for (const s of this.#senders.values()) {
+        cursors.set(s.key, { position: s.watermark, endpoint: s.endpoint.metricLabel });
+      }
+      try {
+        await saveCursors(this.path, cursors, this.#settings.fsync !== "never");
+        let min = this.#log.tail;
+        for (const c of cursors.values()) min = Math.min(min, c.position);
+        await this.#log.release(min);
+      } catch (err) {
+        this.#ctx.logger.error(
+          { path: this.path, err: (err as Error).message },
+          "saving queue cursors failed",
+        );
+      }
+    };
+    this.#persisting = this.#persisting.then(run);
+    return this.#persisting;
+  }
+
+  /** Backlogs for the metrics. */
+  snapshot(): QueueSnapshot {
+    const now = this.#now();
+    return {
+      diskBytes: this.#log.diskBytes,
+      backlogs: [...this.#senders.values()].map((s) => {
+        const oldest = s.oldest();
+        return {
+          endpoint: s.endpoint.metricLabel,
+          items: s.items,
+          bytes: s.bytes,
+          oldestAgeSeconds: oldest === undefined ? 0 : Math.max(0, (now - oldest.receivedAt) / 1000),
+        };
+      }),
+    };
+  }
+
+  /**
+   * Unhealthy while an endpoint's oldest waiting item is older than the stuck threshold (5 minutes, or half
+   * of `max_age` if shorter), or for a minute after a write to the queue failed.
+   */
+  health(): Health {
+    const now = this.#now();
+    const stuckAfter = this.#ctx.stuckAfterMs ?? Math.min(STUCK_AFTER_MS, this.#settings.maxAgeMs / 2);
+    const problems: string[] = [];
+    for (const s of this.#senders.values()) {
+      const oldest = s.oldest();
+      if (oldest === undefined) continue;
+      const age = now - oldest.receivedAt;
+      if (age <= stuckAfter) continue;
+      const last = s.lastError;
+      problems.push(
+        `queue: endpoint ${s.endpoint.displayUrl} has ${s.items} ${s.items === 1 ? "profile" : "profiles"} waiting, the oldest for ${Math.round(age / 1000)}s${last === undefined ? "" : `; last error: ${last}`}`,
+      );
+    }
+    const appendError = this.#lastAppendError;
+    if (appendError !== undefined && now - appendError.at < APPEND_ERROR_HEALTH_MS) {
+      problems.push(`queue: writing to ${this.path} failed: ${appendError.message}`);
+    }
+    const state = problems.length > 0 ? "unhealthy" : "healthy";
+    const message = problems.length > 0 ? problems.join("; ") : "queue: every endpoint is keeping up";
+    if (state !== this.#health.state || message !== this.#health.message) {
+      const updatedTime = state === this.#health.state ? this.#health.updatedTime : new Date(now);
+      this.#health = { state, message, updatedTime };
+    }
+    return this.#health;
+  }
+
+  /**
+   * Stops every sender (items in flight stay queued), writes what is pending, saves the cursors and closes
+   * the files. Appends after this fail with 503.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const senders = [...this.#senders.values()];
+    await Promise.allSettled([...senders.map((s) => s.stop()), ...this.#stopping]);
+    await this.#log.close();
+    clearTimeout(this.#persistTimer);
+    this.#persistTimer = undefined;
+    await this.#persist();
+    this.#ctx.metrics.detach(this);
+    OPEN_PATHS.delete(this.path);
+  }
+}

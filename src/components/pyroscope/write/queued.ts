@@ -1,0 +1,71 @@
+/**
+ * The receiver of a `pyroscope.write` with a `queue` block: it prepares each profile as the synchronous path
+ * does (label checks, external labels, the rebuilt ingest query), gives every push sample without an ID a new
+ * one (so a backend can recognise a redelivery), and appends it to the queue. The caller's answer is the
+ * queue's: `ok` once the profile is on disk, 429 when the queue is full.
+ */
+import { randomUUID } from "node:crypto";
+import type { IngestRequest, Outcome, PushRequest, Receiver } from "../../../pyroscope/receiver.ts";
+import { ALL_ENDPOINTS, type WriteMetrics } from "./metrics.ts";
+import { prepareIngestQuery, preparePushLabels } from "./prepare.ts";
+import type { Queue } from "./queue/queue.ts";
+
+/** A receiver that queues. */
+export class QueuedReceiver implements Receiver {
+  readonly #queue: Queue;
+  readonly #external: Readonly<Record<string, string>>;
+  readonly #metrics: WriteMetrics;
+  readonly #now: () => number;
+
+  constructor(
+    queue: Queue,
+    external: Readonly<Record<string, string>>,
+    metrics: WriteMetrics,
+    now: () => number = Date.now,
+  ) {
+    this.#queue = queue;
+    this.#external = external;
+    this.#metrics = metrics;
+    this.#now = now;
+  }
+
+  async push(request: PushRequest): Promise<Outcome> {
+    const labels = preparePushLabels(request.labels, this.#external);
+    if (!labels.ok) return labels.outcome;
+    const stop = this.#metrics.startTimer(ALL_ENDPOINTS, "push_total");
+    try {
+      return await this.#queue.append({
+        kind: "push",
+        id: randomUUID(),
+        receivedAt: this.#now(),
+        headers: Object.entries(request.headers ?? {}),
+        labels: labels.value.toArray(),
+        samples: request.samples.map((s) =>
+          s.id === "" ? { id: randomUUID(), rawProfile: s.rawProfile } : s,
+        ),
+      });
+    } finally {
+      stop();
+    }
+  }
+
+  async ingest(request: IngestRequest): Promise<Outcome> {
+    const stop = this.#metrics.startTimer(ALL_ENDPOINTS, "ingest_total");
+    try {
+      const query = prepareIngestQuery(request.labels, request.query, this.#external);
+      if (!query.ok) return query.outcome;
+      return await this.#queue.append({
+        kind: "ingest",
+        id: randomUUID(),
+        receivedAt: this.#now(),
+        headers: Object.entries(request.headers ?? {}),
+        body: request.body,
+        contentType: request.contentType,
+        path: request.path,
+        query: query.value,
+      });
+    } finally {
+      stop();
+    }
+  }
+}
