@@ -7,7 +7,7 @@
  * This command owns the process (signal handlers, a last-resort exit after shutdown): tests start it as a
  * child process, or use `Agent` from `src/runtime/agent.ts` in-process.
  */
-import { Agent } from "../runtime/agent.ts";
+import { Agent, type LoadOutcome } from "../runtime/agent.ts";
 import { cliRegistry } from "../runtime/cli-registry.ts";
 import { RegistryError } from "../runtime/registry.ts";
 import { parseStability } from "../runtime/stability.ts";
@@ -139,11 +139,26 @@ export const runCommand: Command = async (argv, io) => {
     return 1;
   }
 
-  const initial = await agent.reload();
+  let initial: LoadOutcome;
+  try {
+    initial = await agent.reload();
+  } catch (err) {
+    // a bug, not a config problem; the agent's HTTP server would keep the process alive, so stop it
+    agent.flushLogs();
+    io.stderr(`Error: could not perform the initial load: ${(err as Error).message}\n`);
+    await agent.close().catch(() => {});
+    exitSoon(1);
+    return 1;
+  }
   if (initial.error !== undefined) {
     agent.flushLogs();
     if (initial.diagnostics.length > 0) {
-      io.stderr(`${printDiagnostics(initial.diagnostics, initial.sources, { color: io.stderrIsTTY })}`);
+      io.stderr(
+        printDiagnostics(initial.diagnostics, initial.sources, {
+          color: io.stderrIsTTY,
+          secrets: initial.secrets,
+        }),
+      );
       io.stdout("\n");
       io.stderr("Error: could not perform the initial load successfully\n");
     } else {

@@ -6,11 +6,14 @@
  * included), `Error: validation failed`, and exit 1.
  */
 import { cliRegistry } from "../runtime/cli-registry.ts";
+import { configSecrets } from "../runtime/config-secrets.ts";
 import { defaultDecoder, isStdlibName } from "../runtime/decoder.ts";
 import { RegistryError } from "../runtime/registry.ts";
 import { parseStability } from "../runtime/stability.ts";
 import { validateSources } from "../runtime/validate-config.ts";
 import { printDiagnostics } from "../syntax/diagnostic-printer.ts";
+import { parseFile } from "../syntax/parser.ts";
+import { maskSecretMessages } from "../syntax/secret-literals.ts";
 import { ConfigReadError, readConfigSources } from "../syntax/source.ts";
 import { type FlagSpec, flagsHelp, parseCommandLine, stringFlag } from "./flags.ts";
 import type { Command } from "./io.ts";
@@ -88,7 +91,16 @@ export const validateCommand: Command = async (argv, io) => {
     });
     if (diagnostics.length > 0) {
       const text = new Map(sources.map((s) => [s.filename, s.text]));
-      io.stderr(`${printed ? "\n" : ""}${printDiagnostics(diagnostics, text, { color: io.stderrIsTTY })}`);
+      // secrets written into the config are masked in what is printed
+      const secrets = configSecrets(
+        sources.map((s) => parseFile(s.text, s.filename).file),
+        registry,
+      );
+      const printedText = printDiagnostics(maskSecretMessages(diagnostics, secrets), text, {
+        color: io.stderrIsTTY,
+        secrets,
+      });
+      io.stderr(`${printed ? "\n" : ""}${printedText}`);
       printed = true;
       failed = true;
     }

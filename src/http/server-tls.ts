@@ -7,7 +7,7 @@
  * change, so a rotated certificate is served without a restart.
  */
 import { readFile, stat } from "node:fs/promises";
-import type { SecureContextOptions, TLSSocket, TlsOptions } from "node:tls";
+import { createSecureContext, type SecureContextOptions, type TLSSocket, type TlsOptions } from "node:tls";
 import type { Secret } from "../syntax/value.ts";
 
 /** The decoded server `tls` block, as every `*.receive_http`-style component declares it. */
@@ -157,11 +157,16 @@ export async function createServerTls(tls: ServerTlsSettings): Promise<ServerTls
     const next = await fileStamps(files).catch(() => stamps);
     if (next === stamps) return undefined;
     try {
-      context = await loadContext(tls);
+      const loaded = await loadContext(tls);
+      const options = { ...loaded, ...(ciphers.length > 0 ? { ciphers: ciphers.join(":") } : {}) };
+      // Throws on a certificate that does not parse or does not match its key, as happens between the
+      // writes of a rotation (the new certificate is there, its key not yet).
+      createSecureContext(options);
+      context = loaded;
       stamps = next;
-      return { ...context, ...(ciphers.length > 0 ? { ciphers: ciphers.join(":") } : {}) };
+      return options;
     } catch {
-      return undefined; // a half-written file: keep serving the previous certificate, try again later
+      return undefined; // a half-written or mismatched pair: keep serving the previous one, try again later
     }
   };
 

@@ -15,8 +15,10 @@ import { getComponent, listComponents } from "../server/components-api.ts";
 import type { File } from "../syntax/ast.ts";
 import { type Diagnostic, hasErrors, summarizeDiagnostics } from "../syntax/diagnostics.ts";
 import { parseFile } from "../syntax/parser.ts";
+import { maskSecretMessages, type SecretLiterals } from "../syntax/secret-literals.ts";
 import { ConfigReadError, readConfigSources } from "../syntax/source.ts";
 import type { Stability } from "./component.ts";
+import { configSecrets } from "./config-secrets.ts";
 import { Controller } from "./controller.ts";
 import { type BodyDecoder, defaultDecoder, isStdlibName } from "./decoder.ts";
 import { createLogging, errorText, type Logging } from "./logging.ts";
@@ -48,6 +50,8 @@ export interface LoadOutcome {
   readonly diagnostics: readonly Diagnostic[];
   /** The text of each file read, by name (for the pretty printer). */
   readonly sources: ReadonlyMap<string, string>;
+  /** Secrets written into the files, for the pretty printer to mask (messages are masked already). */
+  readonly secrets: SecretLiterals;
 }
 
 /** How long open connections of the agent's HTTP server may take to finish at shutdown. */
@@ -139,7 +143,7 @@ export class Agent {
       if (!(err instanceof ConfigReadError)) throw err;
       // Alloy records the hash of a source it could not read as all zeros.
       this.#configMetrics.record(false, "0".repeat(64));
-      return { error: err.message, diagnostics: [], sources: new Map() };
+      return { error: err.message, diagnostics: [], sources: new Map(), secrets: new Map() };
     }
     const sources = new Map(read.map((s) => [s.filename, s.text]));
     const hash = sourcesHash(read);
@@ -150,13 +154,18 @@ export class Agent {
       parseDiagnostics.push(...parsed.diagnostics);
       files.push(parsed.file);
     }
-    const diagnostics = hasErrors(parseDiagnostics) ? parseDiagnostics : await this.controller.load(files);
+    const secrets = configSecrets(files, this.#options.registry);
+    const diagnostics = maskSecretMessages(
+      hasErrors(parseDiagnostics) ? parseDiagnostics : await this.controller.load(files),
+      secrets,
+    );
     const errors = diagnostics.filter((d) => d.severity === "error");
     this.#configMetrics.record(errors.length === 0, hash);
     return {
       error: errors.length === 0 ? undefined : summarizeDiagnostics(errors),
       diagnostics,
       sources,
+      secrets,
     };
   }
 

@@ -4,8 +4,9 @@
  * block asks for. As in `alloy run`, output is held back until the `logging` block is known, so the
  * first lines already have the configured format.
  */
-import { writeSync } from "node:fs";
+
 import { type Logger, pino } from "pino";
+import { createFdWriter } from "./log-writer.ts";
 
 /** The levels of the `logging` block. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -47,7 +48,7 @@ export class LogSink {
    * @param deferred hold lines back until `configure` is called.
    */
   constructor(options: { out?: (text: string) => void; deferred?: boolean } = {}) {
-    this.#out = options.out ?? ((text) => writeSync(2, text));
+    this.#out = options.out ?? createFdWriter(2);
     this.#buffer = options.deferred === true ? [] : undefined;
   }
 

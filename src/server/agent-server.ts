@@ -72,7 +72,12 @@ async function route(
   handlers: AgentHandlers,
   logger: Logger,
 ): Promise<void> {
-  const path = new URL(req.url ?? "/", "http://localhost").pathname;
+  const path = requestPath(req.url ?? "/");
+  if (path === undefined) {
+    // Go's server refuses a request target it cannot parse before any handler sees it
+    text(res, 400, "400 Bad Request\n");
+    return;
+  }
   const method = req.method ?? "GET";
   switch (path) {
     case "/-/ready":
@@ -105,7 +110,7 @@ async function route(
       return;
   }
   if (path.startsWith(`${COMPONENTS_PREFIX}/`)) {
-    const id = decodeURIComponent(path.slice(COMPONENTS_PREFIX.length + 1));
+    const id = path.slice(COMPONENTS_PREFIX.length + 1);
     const component = id === "" ? undefined : handlers.component(id);
     if (component !== undefined) {
       json(res, component);
@@ -113,6 +118,15 @@ async function route(
     }
   }
   text(res, 404, "404 page not found\n");
+}
+
+/** The decoded path of a request target; `undefined` when it does not parse or has a bad `%` escape. */
+function requestPath(target: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(target, "http://localhost").pathname);
+  } catch {
+    return undefined;
+  }
 }
 
 /** `host:port` (`[v6]:port`) of a bound address: the real port when `:0` was asked for. */

@@ -4,6 +4,7 @@
  */
 import type { Diagnostic } from "./diagnostics.ts";
 import type { Position } from "./position.ts";
+import { maskLine, type SecretLiteral, type SecretLiterals } from "./secret-literals.ts";
 
 const TAB_WIDTH = 4;
 const CONTEXT_BEFORE = 1;
@@ -18,6 +19,8 @@ const RESET = "\x1b[0m";
 export interface PrintDiagnosticsOptions {
   /** Bold red `Error:`, bold yellow `Warning:` and a bold header, as Alloy does on a terminal. */
   readonly color?: boolean;
+  /** String literals to mask in the source excerpts (secrets written into the config). */
+  readonly secrets?: SecretLiterals;
 }
 
 /** Go's `token.Position.String()`: `file:line:col`, `line:col`, `file`, or `-`. */
@@ -68,9 +71,13 @@ function printFocus(line: string, lineNum: number, start: Position, end: Positio
   return out;
 }
 
-function printRange(text: string, start: Position, end: Position): string {
+function printRange(
+  lines: readonly string[],
+  start: Position,
+  end: Position,
+  secrets: readonly SecretLiteral[],
+): string {
   let out = "\n";
-  const lines = text.split("\n");
   const startLine = Math.max(start.line - CONTEXT_BEFORE, 1);
   const endLine = Math.min(end.line + CONTEXT_AFTER, lines.length);
   const multiline = end.line - start.line > 0;
@@ -80,7 +87,7 @@ function printRange(text: string, start: Position, end: Position): string {
     const line = lines[lineNum - 1] ?? "";
     out += `${String(lineNum).padStart(width, " ")} | `;
     if (multiline) out += inRange(lineNum, 0, start, end) ? "| " : "  ";
-    for (const ch of line) {
+    for (const ch of maskLine(line, lineNum, secrets)) {
       if (ch === "\r") continue;
       out += ch === "\t" || ch === "\v" ? " ".repeat(TAB_WIDTH) : ch;
     }
@@ -103,7 +110,7 @@ function printRange(text: string, start: Position, end: Position): string {
  * lines around the range (one line of context each side) with a right-aligned line-number gutter and a
  * caret line, tabs shown as 4 spaces, multi-line ranges drawn with `|` and `_`, and a blank line between
  * diagnostics. `sources` maps a diagnostic's `file` to that file's text; without it only the header is
- * printed. Colour is only used when asked for.
+ * printed. Colour is only used when asked for; `secrets` are masked in the source lines (unlike Alloy).
  */
 export function printDiagnostics(
   diags: readonly Diagnostic[],
@@ -111,13 +118,22 @@ export function printDiagnostics(
   opts: PrintDiagnosticsOptions = {},
 ): string {
   let out = "";
+  // Each file is split into lines once, however many diagnostics it has (a file of random text can have
+  // one per line).
+  const linesByFile = new Map<string, readonly string[]>();
   diags.forEach((d, i) => {
     out += header(d, opts.color === true);
     const start = d.start;
-    const text = sources.get(d.file ?? "");
+    const file = d.file ?? "";
+    const text = sources.get(file);
     if (start !== undefined && start.line > 0 && text !== undefined) {
       const end = d.end !== undefined && d.end.line > 0 ? d.end : start;
-      out += printRange(text, start, end);
+      let lines = linesByFile.get(file);
+      if (lines === undefined) {
+        lines = text.split("\n");
+        linesByFile.set(file, lines);
+      }
+      out += printRange(lines, start, end, opts.secrets?.get(file) ?? []);
     }
     if (i + 1 < diags.length) out += "\n";
   });

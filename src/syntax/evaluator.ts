@@ -45,8 +45,29 @@ export function evaluate(expr: Expr, scope: ObjectValue, options: EvalOptions = 
     return evalExpr(expr, scope);
   } catch (e) {
     if (e instanceof EvalFailure) throw new DiagnosticsError([e.toDiagnostic(options.file)]);
+    if (isStackOverflow(e)) throw new DiagnosticsError([tooDeepDiagnostic(expr, options.file)]);
     throw e;
   }
+}
+
+/**
+ * Whether `err` is the JavaScript stack running out. Values can nest deeper than the AST (the parser limits
+ * that): `encoding.from_json` accepts 10 000 levels, as Go does, and the code that builds, compares and
+ * converts values recurses over them.
+ */
+export function isStackOverflow(err: unknown): boolean {
+  return err instanceof RangeError && err.message.includes("call stack");
+}
+
+/** The diagnostic for a value nested too deeply to work with, positioned on the expression that made it. */
+export function tooDeepDiagnostic(expr: Expr, file: string | undefined): Diagnostic {
+  return {
+    severity: "error",
+    file,
+    start: exprStart(expr),
+    end: exprEnd(expr),
+    message: "value is nested too deeply to evaluate (more levels of arrays and objects than supported)",
+  };
 }
 
 /**

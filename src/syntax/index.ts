@@ -12,7 +12,7 @@
  */
 import { fromPlain, type Plain, toPlain } from "./convert.ts";
 import { DiagnosticsError } from "./diagnostics.ts";
-import { evaluate } from "./evaluator.ts";
+import { evaluate, isStackOverflow, tooDeepDiagnostic } from "./evaluator.ts";
 import { parseExpression } from "./parser.ts";
 import type { Value } from "./value.ts";
 
@@ -87,5 +87,11 @@ export function evaluateExpression(
   if (expr === undefined) throw new DiagnosticsError(diagnostics);
   const names = new Map<string, Value>();
   for (const [name, value] of Object.entries(scope)) names.set(name, fromPlain(value));
-  return toPlain(evaluate(expr, names, { allowExperimental: options.allowExperimental }));
+  const value = evaluate(expr, names, { allowExperimental: options.allowExperimental });
+  try {
+    return toPlain(value);
+  } catch (err) {
+    if (isStackOverflow(err)) throw new DiagnosticsError([tooDeepDiagnostic(expr, undefined)]);
+    throw err;
+  }
 }

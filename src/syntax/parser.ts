@@ -50,6 +50,27 @@ interface BlockName {
 
 const STATEMENT_END: ReadonlySet<TokenKind> = new Set(["TERMINATOR", ")", "}", "]", ","]);
 
+/**
+ * The deepest nesting the parser accepts: blocks in blocks, brackets, parentheses, unary operators and chains
+ * of binary operators, field accesses, indexes and calls each count one level. Alloy has no limit (Go's stacks
+ * grow), but the parser, evaluator and printer here recurse over the AST, so a config nested thousands of
+ * levels deep would overflow the JavaScript stack. Real configs nest a handful of levels.
+ */
+export const MAX_NESTING = 500;
+
+/** The message for input nested deeper than `MAX_NESTING`. */
+export const NESTING_MESSAGE = `nesting is too deep: more than ${MAX_NESTING} levels of blocks, brackets or operators`;
+
+/** Thrown by the parser when the input nests deeper than `MAX_NESTING`; parsing stops there. */
+class NestingTooDeep extends Error {
+  readonly offset: number;
+
+  constructor(offset: number) {
+    super(NESTING_MESSAGE);
+    this.offset = offset;
+  }
+}
+
 class Parser {
   readonly source: SourceFile;
   readonly filename: string | undefined;
@@ -64,6 +85,8 @@ class Parser {
   endPos = 0;
 
   private lastErrorLine = 0;
+  /** The current nesting level (see `MAX_NESTING`). */
+  private depth = 0;
 
   constructor(bytes: Uint8Array, filename: string | undefined) {
     this.source = new SourceFile(bytes);
@@ -157,6 +180,21 @@ class Parser {
     this.diags.push(this.diagnostic(pos, message));
   }
 
+  /** Goes one nesting level deeper; gives up on the whole input past `MAX_NESTING`. */
+  private enter(): void {
+    this.depth++;
+    if (this.depth > MAX_NESTING) throw new NestingTooDeep(this.pos);
+  }
+
+  private leave(levels = 1): void {
+    this.depth -= levels;
+  }
+
+  /** The diagnostic for input nested too deeply (always recorded, whatever else is on that line). */
+  tooDeep(err: NestingTooDeep): void {
+    this.diags.push(this.diagnostic(this.position(err.offset), err.message));
+  }
+
   private ident(name: string, offset: number): Ident {
     return {
       name,
@@ -172,6 +210,7 @@ class Parser {
 
   /** Body = [ Statement { terminator Statement } ], up to (not including) `until`. */
   private parseBody(until: TokenKind): Statement[] {
+    this.enter();
     const body: Statement[] = [];
     while (this.t() !== until && this.t() !== "EOF") {
       const stmt = this.parseStatement();
@@ -183,6 +222,7 @@ class Parser {
       }
       this.next();
     }
+    this.leave();
     return body;
   }
 
@@ -332,17 +372,27 @@ class Parser {
 
   /** Expression = BinOpExpr. */
   parseExpression(): Expr {
-    return this.parseBinOp(1);
+    this.enter();
+    const expr = this.parseBinOp(1);
+    this.leave();
+    return expr;
   }
 
   /** Left-associative binary operators by precedence climbing; `^` is handled by parsePowExpr. */
   private parseBinOp(inPrec: number): Expr {
     let lhs = this.parsePowExpr();
+    // each operator in a chain nests the expression so far one level deeper
+    let chain = 0;
     for (;;) {
       const tok = this.tok;
       const pos = this.pos;
       const prec = binaryPrecedence(tok);
-      if (prec < inPrec) return lhs;
+      if (prec < inPrec) {
+        this.leave(chain);
+        return lhs;
+      }
+      chain++;
+      this.enter();
       this.next();
       const rhs = this.parseBinOp(prec + 1);
       lhs = { kind: "Binary", op: tok as BinaryOp, opPos: this.position(pos), left: lhs, right: rhs };
@@ -354,8 +404,11 @@ class Parser {
     const lhs = this.parseUnaryExpr();
     if (this.t() === "^") {
       const pos = this.pos;
+      this.enter();
       this.next();
-      return { kind: "Binary", op: "^", opPos: this.position(pos), left: lhs, right: this.parsePowExpr() };
+      const right = this.parsePowExpr();
+      this.leave();
+      return { kind: "Binary", op: "^", opPos: this.position(pos), left: lhs, right };
     }
     return lhs;
   }
@@ -365,12 +418,21 @@ class Parser {
     if (this.t() === "!" || this.t() === "-") {
       const op = this.tok as UnaryOp;
       const pos = this.pos;
+      this.enter();
       this.next();
-      return { kind: "Unary", op, opPos: this.position(pos), value: this.parseUnaryExpr() };
+      const value = this.parseUnaryExpr();
+      this.leave();
+      return { kind: "Unary", op, opPos: this.position(pos), value };
     }
 
     let primary = this.parsePrimaryExpr();
+    // each access, index or call wraps the expression so far one level deeper
+    let chain = 0;
     for (;;) {
+      if (this.tok === "." || this.tok === "[" || this.tok === "(") {
+        chain++;
+        this.enter();
+      }
       switch (this.tok) {
         case ".": {
           this.next();
@@ -412,12 +474,14 @@ class Parser {
           if (this.t() === "STRING") this.next();
           if (this.expect("{").tok !== "{") {
             this.consumeStatement();
+            this.leave(chain);
             return primary;
           }
           this.parseBody("}");
           const end = this.expect("}");
           if (end.tok !== "}") {
             this.consumeStatement();
+            this.leave(chain);
             return primary;
           }
           this.diags.push(
@@ -430,6 +494,7 @@ class Parser {
           break;
         }
         default:
+          this.leave(chain);
           return primary;
       }
     }
@@ -567,8 +632,15 @@ function toBytes(source: string | Uint8Array): Uint8Array {
  */
 export function parseFile(source: string | Uint8Array, filename: string): ParseFileResult {
   const p = new Parser(toBytes(source), filename);
-  const file = p.parseFile();
-  return { file, diagnostics: p.diags };
+  try {
+    const file = p.parseFile();
+    return { file, diagnostics: p.diags };
+  } catch (err) {
+    if (!(err instanceof NestingTooDeep)) throw err;
+    p.tooDeep(err);
+    const file: File = { kind: "File", filename, body: [], comments: p.comments };
+    return { file, diagnostics: p.diags };
+  }
 }
 
 /**
@@ -577,7 +649,14 @@ export function parseFile(source: string | Uint8Array, filename: string): ParseF
  */
 export function parseExpression(source: string, filename?: string): ParseExpressionResult {
   const p = new Parser(toBytes(source), filename);
-  const expr = p.parseExpression();
+  let expr: Expr;
+  try {
+    expr = p.parseExpression();
+  } catch (err) {
+    if (!(err instanceof NestingTooDeep)) throw err;
+    p.tooDeep(err);
+    return { expr: undefined, diagnostics: p.diags };
+  }
   if (p.t() === "TERMINATOR") {
     p.next();
     if (p.t() !== "EOF") p.addError(`expected EOF, got ${p.tok}`);

@@ -544,7 +544,8 @@ function runeCount(s: string): number {
 class TabWriter {
   private readonly out: (s: string) => void;
   private buf = "";
-  private pos = 0;
+  /** Text appended since the width was last updated (slicing it off `buf` would copy `buf` every time). */
+  private unmeasured = "";
   private cell: Cell = { size: 0, width: 0, htab: false };
   private inEscape = false;
   private lines: Cell[][] = [[]];
@@ -556,7 +557,7 @@ class TabWriter {
 
   private reset(): void {
     this.buf = "";
-    this.pos = 0;
+    this.unmeasured = "";
     this.cell = { size: 0, width: 0, htab: false };
     this.inEscape = false;
     this.lines = [[]];
@@ -631,12 +632,13 @@ class TabWriter {
 
   private append(text: string): void {
     this.buf += text;
+    this.unmeasured += text;
     this.cell.size += text.length;
   }
 
   private updateWidth(): void {
-    this.cell.width += runeCount(this.buf.slice(this.pos));
-    this.pos = this.buf.length;
+    this.cell.width += runeCount(this.unmeasured);
+    this.unmeasured = "";
   }
 
   private terminateCell(htab: boolean): number {
@@ -659,7 +661,6 @@ class TabWriter {
   private endEscape(): void {
     this.updateWidth();
     this.cell.width -= 2; // The Escape characters do not count.
-    this.pos = this.buf.length;
     this.inEscape = false;
   }
 

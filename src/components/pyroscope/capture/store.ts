@@ -10,9 +10,10 @@
  * Room is made *before* a write (the write's size is reserved), so the store never grows past `max_size` by
  * more than what concurrent writers have reserved; a single profile larger than `max_size` is refused.
  */
-import { mkdir, readdir, rename, rmdir, stat, unlink, writeFile } from "node:fs/promises";
+import { readdir, rename, rmdir, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Logger } from "pino";
+import { makeDir } from "../make-dir.ts";
 import type { CaptureDraft } from "./draft.ts";
 import {
   type CaptureFileRecord,
@@ -214,7 +215,7 @@ export class CaptureStore {
     for (let attempt = 1; ; attempt++) {
       const written: string[] = [];
       try {
-        await mkdir(dir, { recursive: true });
+        await makeDir(dir);
         for (const f of files) {
           const tmp = join(dir, tempName(f.name));
           try {
@@ -295,7 +296,7 @@ export class CaptureStore {
   /** Rebuilds the index from the folder, deleting what a crash left behind. */
   async #scan(): Promise<void> {
     try {
-      await mkdir(this.root, { recursive: true });
+      await makeDir(this.root);
       const found: Entry[] = [];
       let leftovers = 0;
       for (const service of await readdir(this.root, { withFileTypes: true })) {

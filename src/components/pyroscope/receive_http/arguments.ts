@@ -168,7 +168,7 @@ const receiveHttpFields = {
   }),
   max_inflight_body_size: attr(t.size(), {
     default: DEFAULT_MAX_INFLIGHT_BODY_SIZE,
-    doc: "Total size of request bodies held at once; a request that would exceed it gets 429 with `Retry-After`. `0` means no limit.",
+    doc: "Total size of request bodies held at once, gzip push bodies as they inflate; a request that would exceed it gets 429 (push: `resource_exhausted`) with `Retry-After`. `0` means no limit.",
   }),
   forward_headers: attr(t.list(t.string()), {
     default: [],

@@ -11,6 +11,8 @@
  * The body is read by us first, with the same size limit, in-flight budget and read deadline as `/ingest`;
  * connect-es then enforces the limit again after gzip decompression (`readMaxBytes`).
  */
+
+import { fromBinary } from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
@@ -18,11 +20,18 @@ import {
   createConnectRouter,
   type HandlerContext,
 } from "@connectrpc/connect";
-import type {
-  UniversalHandler,
-  UniversalServerRequest,
-  UniversalServerResponse,
+import {
+  compressionNegotiate,
+  type UniversalHandler,
+  type UniversalServerRequest,
+  type UniversalServerResponse,
 } from "@connectrpc/connect/protocol";
+import {
+  codeToHttpStatus,
+  contentTypeUnaryJson,
+  contentTypeUnaryProto,
+  errorToJsonBytes,
+} from "@connectrpc/connect/protocol-connect";
 import {
   compressionGzip,
   universalRequestFromNodeRequest,
@@ -32,6 +41,7 @@ import type { Logger } from "pino";
 import {
   PusherService,
   type PushRequest,
+  PushRequestSchema,
   type PushResponse,
 } from "../../../pyroscope/gen/push/v1/push_pb.ts";
 import {
@@ -42,15 +52,23 @@ import {
 import type { Outcome } from "../../../pyroscope/receiver.ts";
 import {
   callReceiver,
+  clientGoneSignal,
   decisiveFailure,
   type Failure,
   type LiveSettings,
   pickHeaders,
   retryAfterSeconds,
 } from "./forward.ts";
+import { budgetedGzip, InflateReservation, withInflateReservation } from "./inflate.ts";
 import { type BodyResult, precheckBody, readBody } from "./limits.ts";
 import { remapConnectParseError, remapGrpcParseError } from "./parse-error.ts";
-import { closeAfterResponse, type NodeServerRequest, type NodeServerResponse, sendText } from "./respond.ts";
+import {
+  closeAfterResponse,
+  isHttp2,
+  type NodeServerRequest,
+  type NodeServerResponse,
+  sendText,
+} from "./respond.ts";
 import type { Exchange, RouteHandler } from "./router.ts";
 
 /** The one RPC path served; other paths under `/push.v1.PusherService/` are 404, as connect-go answers. */
@@ -106,38 +124,46 @@ export function createPushHandler(settings: () => LiveSettings, logger: Logger):
   let handler: UniversalHandler | undefined;
   let handlerLimit = -1;
 
+  /** Hands every series to every receiver; the error to answer with when any of them failed. */
+  async function forward(
+    live: LiveSettings,
+    request: PushRequest,
+    signal: AbortSignal,
+    headers: Readonly<Record<string, string>> | undefined,
+  ): Promise<ConnectError | undefined> {
+    const failures: Failure[] = [];
+    await Promise.all(
+      live.receivers.map(async (receiver, index) => {
+        for (const series of request.series) {
+          const pairsLabels = labelsFromPairs(series.labels);
+          const labels = ensureServiceName(pairsLabels);
+          const samples = series.samples.map((s) => ({ id: s.ID, rawProfile: s.rawProfile }));
+          const outcome = await callReceiver(() => receiver.push({ labels, samples, signal, headers }));
+          if (outcome.status !== "ok") {
+            const where = `unable to append series ${formatPrometheusLabels(pairsLabels)} to appendable ${index}`;
+            failures.push({ outcome, message: `${where}: ${outcome.message}` });
+          }
+        }
+      }),
+    );
+    if (failures.length === 0) return undefined;
+    const messages = failures.map((f) => f.message);
+    logger.warn({ errors: messages }, "Failed to forward profiles requests");
+    const failure = decisiveFailure(failures)!;
+    const retryAfter = retryAfterSeconds(failure);
+    return new ConnectError(
+      messages.join("\n"),
+      codeForOutcome(failure.outcome),
+      retryAfter === undefined ? undefined : { "Retry-After": retryAfter },
+    );
+  }
+
   const impl = {
     async push(request: PushRequest, context: HandlerContext): Promise<Partial<PushResponse>> {
       const live = settings();
       const headers = pickHeaders(live.forwardHeaders, (name) => context.requestHeader.get(name));
-      const failures: Failure[] = [];
-      await Promise.all(
-        live.receivers.map(async (receiver, index) => {
-          for (const series of request.series) {
-            const pairsLabels = labelsFromPairs(series.labels);
-            const labels = ensureServiceName(pairsLabels);
-            const samples = series.samples.map((s) => ({ id: s.ID, rawProfile: s.rawProfile }));
-            const outcome = await callReceiver(() =>
-              receiver.push({ labels, samples, signal: context.signal, headers }),
-            );
-            if (outcome.status !== "ok") {
-              const where = `unable to append series ${formatPrometheusLabels(pairsLabels)} to appendable ${index}`;
-              failures.push({ outcome, message: `${where}: ${outcome.message}` });
-            }
-          }
-        }),
-      );
-      if (failures.length > 0) {
-        const messages = failures.map((f) => f.message);
-        logger.warn({ errors: messages }, "Failed to forward profiles requests");
-        const failure = decisiveFailure(failures)!;
-        const retryAfter = retryAfterSeconds(failure);
-        throw new ConnectError(
-          messages.join("\n"),
-          codeForOutcome(failure.outcome),
-          retryAfter === undefined ? undefined : { "Retry-After": retryAfter },
-        );
-      }
+      const error = await forward(live, request, context.signal, headers);
+      if (error !== undefined) throw error;
       return {};
     },
   };
@@ -145,7 +171,7 @@ export function createPushHandler(settings: () => LiveSettings, logger: Logger):
   function handlerFor(readMaxBytes: number): UniversalHandler {
     if (handler === undefined || handlerLimit !== readMaxBytes) {
       const router: ConnectRouter = createConnectRouter({
-        acceptCompression: [compressionGzip],
+        acceptCompression: [budgetedGzip],
         ...(readMaxBytes > 0 ? { readMaxBytes } : {}),
       });
       router.service(PusherService, impl);
@@ -159,6 +185,7 @@ export function createPushHandler(settings: () => LiveSettings, logger: Logger):
 
   return async function push(ex: Exchange): Promise<void> {
     const { req, res } = ex;
+    const closed = whenClosed(res);
     if (ex.path !== PUSH_PATH) {
       ex.responseBytes = sendText(res, 404, "404 page not found");
       return;
@@ -176,23 +203,119 @@ export function createPushHandler(settings: () => LiveSettings, logger: Logger):
     }
     if (result.kind !== "ok") closeAfterResponse(req, res);
     const reserved = result.kind === "ok" ? result.reserved : 0;
+    // what a gzip body inflates to is held too: it counts against the same budget (see inflate.ts)
+    const inflated = new InflateReservation(live.bodyLimits.budget);
     try {
       ex.requestBytes = result.kind === "ok" ? result.body.length : 0;
+      if (result.kind === "ok" && isPlainConnectUnary(req)) {
+        const request = decodePush(result.body);
+        if (request !== undefined) {
+          const headers = pickHeaders(live.forwardHeaders, (name) => req.headers[name]);
+          const error = await forward(live, request, clientGoneSignal(res), headers);
+          ex.responseBytes = await sendConnectUnary(req, res, error);
+          return;
+        }
+        // not a valid message: connect's handler answers it, in its words
+      }
       const uReq = universalRequest(req, res, result);
       if (uReq === undefined) {
         ex.responseBytes = sendText(res, 400, "missing Host header");
         return;
       }
-      const uRes = await remapConnectParseError(await handlerFor(live.bodyLimits.maxBytes)(uReq));
-      await universalResponseToNodeResponse(withAcceptPost(countBody(uRes, ex)), res);
+      const handler = handlerFor(live.bodyLimits.maxBytes);
+      await withInflateReservation(inflated, async () => {
+        const uRes = await remapConnectParseError(await handler(uReq));
+        // connect-node's writer resolves on an "end" event Node's server responses never emit, so without
+        // the race this would never finish (and the finally below never give back the budget)
+        await Promise.race([
+          universalResponseToNodeResponse(withAcceptPost(countBody(uRes, ex)), res),
+          closed,
+        ]);
+      });
     } catch (err) {
       // writing failed: the client went away mid-response
       logger.debug({ err }, "push response not delivered");
       res.destroy();
     } finally {
       live.bodyLimits.budget.release(reserved);
+      inflated.release();
     }
   };
+}
+
+/**
+ * Whether the request is a plain Connect unary call with a binary body (what Pyroscope's SDKs and Alloy send),
+ * which the push handler serves without connect's handler: POST (the router checked), `application/proto`,
+ * no `Content-Encoding` and no `Connect-Timeout-Ms`, and an authority. Everything else goes through connect.
+ */
+export function isPlainConnectUnary(req: NodeServerRequest): boolean {
+  const h = req.headers;
+  return (
+    h["content-type"] === "application/proto" &&
+    h["content-encoding"] === undefined &&
+    h["connect-timeout-ms"] === undefined &&
+    (isHttp2(req) || h.host !== undefined)
+  );
+}
+
+function decodePush(body: Uint8Array): PushRequest | undefined {
+  try {
+    return fromBinary(PushRequestSchema, body);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Answers a Connect unary call as connect's handler does: an empty `PushResponse`, or the error as Connect
+ * JSON with its HTTP status and metadata headers, gzip-compressed when the client accepts it and the body is
+ * at least 1 KiB (connect's `compressMinBytes`). Returns the body size written.
+ */
+async function sendConnectUnary(
+  req: NodeServerRequest,
+  res: NodeServerResponse,
+  error: ConnectError | undefined,
+): Promise<number> {
+  if (error === undefined) {
+    // in the order connect writes them (a WHATWG Headers iterates sorted by name)
+    res.writeHead(200, { "content-length": "0", "content-type": contentTypeUnaryProto });
+    res.end();
+    return 0;
+  }
+  const header = new Headers({ "content-type": contentTypeUnaryJson });
+  error.metadata.forEach((value, key) => {
+    header.set(key, value);
+  });
+  let body = errorToJsonBytes(error, {});
+  const accept = req.headers["accept-encoding"];
+  const compression = compressionNegotiate(
+    [compressionGzip],
+    null,
+    Array.isArray(accept) ? accept.join(", ") : (accept ?? null),
+    "Accept-Encoding",
+  );
+  if (compression.response !== null && body.byteLength >= CONNECT_COMPRESS_MIN_BYTES) {
+    body = await compression.response.compress(body);
+    header.set("content-encoding", compression.response.name);
+  }
+  header.set("content-length", String(body.byteLength));
+  const nodeHeaders: Record<string, string> = {};
+  header.forEach((value, key) => {
+    nodeHeaders[key] = value;
+  });
+  res.writeHead(codeToHttpStatus(error.code), nodeHeaders);
+  res.end(body);
+  return body.byteLength;
+}
+
+/** connect's default `compressMinBytes`: smaller responses are sent uncompressed. */
+const CONNECT_COMPRESS_MIN_BYTES = 1024;
+
+/** Resolves when the response is done: written in full, or the connection closed. */
+function whenClosed(res: NodeServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    res.once("close", () => resolve());
+  });
 }
 
 /** The request body for connect: the bytes we read, or an iterable that fails with the reason we did not. */

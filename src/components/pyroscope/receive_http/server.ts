@@ -131,9 +131,14 @@ export class ProtocolStack implements SocketSink {
     if (this.#serverTls !== undefined) {
       const tls = this.#serverTls;
       const server = (this.#h2 ?? this.#http1) as https.Server | http2.Http2SecureServer;
-      void tls.reload().then((context) => {
-        if (context !== undefined) server.setSecureContext(context);
-      });
+      void tls
+        .reload()
+        .then((context) => {
+          if (context !== undefined) server.setSecureContext(context);
+        })
+        // Not expected (reload checks the new pair and keeps the old one on any problem), but a rejection
+        // here would end the process.
+        .catch((err: unknown) => this.#logger.warn({ err }, "could not reload the TLS certificate"));
       server.emit("connection", socket);
       return;
     }

@@ -4,6 +4,7 @@
  * `tracing {}` and `debug_info_upload_timeout` are accepted for compatibility and have no effect. The
  * `queue` block is ours (durable delivery); without it the component behaves as Alloy's.
  */
+import { redactUrl } from "../../../http/proxy.ts";
 import { httpClientFields, validateHttpClient } from "../../../http/schema.ts";
 import {
   attr,
@@ -48,8 +49,32 @@ const endpointFields = {
 /** One decoded `endpoint` block. */
 export type EndpointArguments = InferFields<typeof endpointFields>;
 
+/**
+ * A `url` that can never work, in words that say what to write instead; `undefined` when it is usable. An
+ * empty one is left to the component (it may come from an environment variable that `validate` in CI
+ * does not have, and Alloy's `validate` accepts it).
+ */
+export function endpointUrlProblem(url: string): string | undefined {
+  if (url === "") return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `url "${redactUrl(url)}" is not a valid URL: use the base URL of the Pyroscope server, e.g. "http://pyroscope:4040"`;
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    return `url "${redactUrl(url)}" must start with http:// or https://, e.g. "http://pyroscope:4040"`;
+  }
+  return undefined;
+}
+
+function validateEndpoint(v: InferFields<typeof endpointFields>): ValidationIssue[] {
+  const problem = endpointUrlProblem(v.url);
+  return [...(problem === undefined ? [] : [{ message: problem, field: "url" }]), ...validateHttpClient(v)];
+}
+
 /** `endpoint { ... }`. */
-export const endpointBody = body(endpointFields, { validate: (v) => validateHttpClient(v) });
+export const endpointBody = body(endpointFields, { validate: validateEndpoint });
 
 const tracingBody = body({
   jaeger_propagator: attr(t.bool(), { default: true, doc: "Accepted for compatibility; not used." }),

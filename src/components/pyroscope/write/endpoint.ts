@@ -17,6 +17,7 @@ import { createTransport } from "@connectrpc/connect/protocol-connect";
 import { compressionGzip } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { goMethod, HttpClient, type HttpClientOptions } from "../../../http/client.ts";
+import { startDeadline } from "../../../http/deadline.ts";
 import { HeaderList, HOP_BY_HOP_HEADERS, isValidHeaderName } from "../../../http/headers.ts";
 import { redactUrl } from "../../../http/proxy.ts";
 import { USER_AGENT } from "../../../http/user-agent.ts";
@@ -51,6 +52,9 @@ export interface IngestCall {
   readonly query: string;
   readonly forwardedHeaders: HeaderList;
 }
+
+/** A query WHATWG URL serialization leaves unchanged (unreserved characters, escapes, `+`, `=`, `&`). */
+const PLAIN_QUERY = /^[A-Za-z0-9\-._~%+=&]*$/;
 
 /** Alloy keeps this much of a failed ingest response body as the error message. */
 export const ERROR_BODY_LIMIT = 2048;
@@ -108,6 +112,8 @@ export class Endpoint {
   /** Lower-case header names the endpoint configures itself (they win over forwarded ones). */
   readonly #ownHeaderNames: ReadonlySet<string>;
   readonly #hasAuth: boolean;
+  /** `ingestUrl` without the query, by incoming path. */
+  readonly #ingestPrefixes = new Map<string, string>();
 
   private constructor(args: EndpointArguments, base: URL, client: HttpClient, headers: HeaderList) {
     this.args = args;
@@ -245,10 +251,21 @@ export class Endpoint {
 
   /** The ingest URL for a call: the endpoint path joined with the incoming path, the query replaced. */
   ingestUrl(path: string, query: string): string {
-    const u = new URL(this.#base.href);
-    u.pathname = cleanPath(posix.join(u.pathname, path));
-    u.search = query === "" ? "" : `?${query}`;
-    u.hash = "";
+    // Hot path: the URL without its query is the same for every call on a path, and a query made only of
+    // characters URL serialization keeps as they are (every canonical query) can be appended as is.
+    let prefix = this.#ingestPrefixes.get(path);
+    if (prefix === undefined) {
+      const u = new URL(this.#base.href);
+      u.pathname = cleanPath(posix.join(u.pathname, path));
+      u.search = "";
+      u.hash = "";
+      prefix = u.toString();
+      if (this.#ingestPrefixes.size < 16) this.#ingestPrefixes.set(path, prefix);
+    }
+    if (query === "") return prefix;
+    if (PLAIN_QUERY.test(query)) return `${prefix}?${query}`;
+    const u = new URL(prefix);
+    u.search = `?${query}`;
     return u.toString();
   }
 
@@ -273,12 +290,19 @@ export class Endpoint {
     });
     if (!headers.has("user-agent")) headers.set("User-Agent", USER_AGENT);
 
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const combined = AbortSignal.any([signal, timeout]);
+    const deadline = startDeadline(signal, timeoutMs);
+    const timeout = deadline.timeout;
     let res: Awaited<ReturnType<HttpClient["request"]>>;
     try {
-      res = await this.#client.request({ method: "POST", url, headers, body: call.body, signal: combined });
+      res = await this.#client.request({
+        method: "POST",
+        url,
+        headers,
+        body: call.body,
+        signal: deadline.signal,
+      });
     } catch (err) {
+      deadline.dispose();
       return transportFailure(err, `do request: ${shown}`, signal, timeout);
     }
     try {
@@ -298,6 +322,8 @@ export class Endpoint {
       return OK;
     } catch (err) {
       return transportFailure(err, "reading response body", signal, timeout);
+    } finally {
+      deadline.dispose();
     }
   }
 }

@@ -1,13 +1,21 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { inspect } from "node:util";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { testCertificates } from "../../../../test/support/certs.ts";
 import { startFakePyroscope } from "../../../../test/support/fake-pyroscope.ts";
+import { main } from "../../../cli/main.ts";
+import { PushRequestSchema } from "../../../pyroscope/gen/push/v1/push_pb.ts";
 import { Labels } from "../../../pyroscope/labels.ts";
+import { Agent } from "../../../runtime/agent.ts";
 import { encodeBody } from "../../../runtime/alloyjson.ts";
+import { cliRegistry } from "../../../runtime/cli-registry.ts";
 import type { BlockStmt } from "../../../syntax/ast.ts";
 import { decodeBody } from "../../../syntax/decode.ts";
 import { parseFile } from "../../../syntax/parser.ts";
@@ -130,4 +138,194 @@ test("secrets never reach logs, outcomes, metrics, the components API or inspect
     assert.ok(!text.includes(keyMarker), `${surface} contains the private key`);
   }
   assert.match(surfaces["metrics"]!, /endpoint="http:\/\/user:xxxxx@127\.0\.0\.1:\d+\/?"/);
+});
+
+test("secrets never reach the agent's logs, client answers, /metrics, the components API or reload errors", async () => {
+  const certs = testCertificates();
+  const keyMarkers = [certs.server.key, certs.client.key].map((k) => k.split("\n")[1] ?? "");
+  const fake = await startFakePyroscope({
+    respond: () => ({ status: 401, connectCode: "unauthenticated", message: "who are you" }),
+  });
+  after(() => fake.close());
+  const tokenServer = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      res.writeHead(401, { "Content-Type": "application/json" });
+      res.end('{"error":"invalid_client"}');
+    });
+  });
+  await new Promise<void>((resolve) => tokenServer.listen(0, "127.0.0.1", resolve));
+  after(() => tokenServer.close());
+  const tokenUrl = `http://127.0.0.1:${(tokenServer.address() as AddressInfo).port}/token`;
+  const dir = mkdtempSync(join(tmpdir(), "profile-relay-agent-secrets-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const passwordFile = join(dir, "password");
+  writeFileSync(passwordFile, SECRET);
+  const port = await new Promise<number>((resolve) => {
+    const s = createNetServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+  const path = join(dir, "config.alloy");
+  const config = `logging {
+  level = "debug"
+}
+
+pyroscope.receive_http "r" {
+  http {
+    listen_address = "127.0.0.1"
+    listen_port    = ${port}
+    tls {
+      cert_pem = ${JSON.stringify(certs.server.cert)}
+      key_pem  = ${JSON.stringify(certs.server.key)}
+    }
+  }
+  forward_to = [pyroscope.write.w.receiver]
+}
+
+pyroscope.write "w" {
+  endpoint {
+    name                = "basic"
+    url                 = "${fake.url}"
+    max_backoff_retries = 1
+    basic_auth {
+      username = "me"
+      password = "${SECRET}"
+    }
+    http_headers = { "X-Api-Key" = ["${SECRET}"] }
+  }
+  endpoint {
+    name                = "basic-file"
+    url                 = "${fake.url}"
+    max_backoff_retries = 1
+    basic_auth {
+      username      = "me"
+      password_file = "${passwordFile}"
+    }
+  }
+  endpoint {
+    name                = "oauth"
+    url                 = "${fake.url}"
+    max_backoff_retries = 1
+    oauth2 {
+      client_id     = "id"
+      client_secret = "${SECRET}"
+      token_url     = "${tokenUrl}"
+    }
+  }
+  endpoint {
+    name                 = "bearer-proxy"
+    url                  = "https://127.0.0.1:1"
+    max_backoff_retries  = 1
+    bearer_token         = "${SECRET}"
+    proxy_url            = "http://127.0.0.1:1"
+    proxy_connect_header = { "Proxy-Token" = ["${SECRET}"] }
+  }
+  endpoint {
+    name                = "authorization-tls"
+    url                 = "${fake.url.replace("http:", "https:")}"
+    max_backoff_retries = 1
+    authorization {
+      type        = "Token"
+      credentials = "${SECRET}"
+    }
+    tls_config {
+      cert_pem = ${JSON.stringify(certs.client.cert)}
+      key_pem  = ${JSON.stringify(certs.client.key)}
+    }
+  }
+}
+`;
+  writeFileSync(path, config);
+  const logs: string[] = [];
+  const agent = await Agent.start({
+    configPath: path,
+    listenAddr: "127.0.0.1:0",
+    storagePath: join(dir, "data"),
+    minStability: "generally-available",
+    stopDeadlineMs: 5_000,
+    registry: cliRegistry(),
+    logOut: (t) => logs.push(t),
+  });
+  after(() => agent.shutdown());
+  assert.equal((await agent.reload()).error, undefined);
+
+  const post = (target: string, body: Uint8Array, headers: Record<string, string> = {}) =>
+    new Promise<string>((resolve, reject) => {
+      const req = httpsRequest(
+        { host: "127.0.0.1", port, path: target, method: "POST", ca: certs.ca, headers, agent: false },
+        (res) => {
+          let text = "";
+          res.on("data", (d: Buffer) => {
+            text += d.toString();
+          });
+          res.on("end", () => resolve(`${res.statusCode} ${text}`));
+        },
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+  const push = toBinary(
+    PushRequestSchema,
+    create(PushRequestSchema, {
+      series: [
+        {
+          labels: [
+            { name: "__name__", value: "process_cpu" },
+            { name: "service_name", value: "svc" },
+          ],
+          samples: [{ rawProfile: new Uint8Array([1, 2, 3]) }],
+        },
+      ],
+    }),
+  );
+  const base = `http://127.0.0.1:${agent.address.port}`;
+  const get = async (p: string) => (await fetch(`${base}${p}`)).text();
+  const surfaces: Record<string, string> = {
+    ingestAnswer: await post("/ingest?name=svc", new Uint8Array([4, 5, 6])),
+    pushAnswer: await post("/push.v1.PusherService/Push", push, { "Content-Type": "application/proto" }),
+    metrics: await get("/metrics"),
+    componentList: await get("/api/v0/web/components"),
+    receiveHttpDetail: await get("/api/v0/web/components/pyroscope.receive_http.r"),
+    writeDetail: await get("/api/v0/web/components/pyroscope.write.w"),
+  };
+  // the credentials were really used
+  assert.ok(fake.requests.some((r) => r.headers["x-api-key"] === SECRET));
+  assert.match(surfaces["ingestAnswer"]!, /^500 /);
+
+  // a reload with errors right next to the secrets, and one that quotes a secret in its message
+  writeFileSync(
+    path,
+    config
+      .replace(`password = "${SECRET}"`, `password = "${SECRET}"\n      bogus = 1`)
+      .replace(`credentials = "${SECRET}"`, `credentials = ["${SECRET}"]`),
+  );
+  surfaces["reloadAnswer"] = await get("/-/reload");
+  assert.match(surfaces["reloadAnswer"]!, /unrecognized attribute name "bogus"/);
+  surfaces["healthy"] = await get("/-/healthy");
+  surfaces["writeDetailAfterReload"] = await get("/api/v0/web/components/pyroscope.write.w");
+  let validateOutput = "";
+  await main(["validate", path], {
+    stdout: (t) => {
+      validateOutput += t;
+    },
+    stderr: (t) => {
+      validateOutput += t;
+    },
+    readStdin: async () => "",
+    stderrIsTTY: false,
+  });
+  surfaces["validate"] = validateOutput;
+  assert.match(validateOutput, /password = "\*+"/);
+  await agent.shutdown();
+  surfaces["logs"] = logs.join("");
+
+  for (const [surface, text] of Object.entries(surfaces)) {
+    assert.ok(text.length > 0, `${surface} is empty`);
+    assert.ok(!text.includes(SECRET), `${surface} contains the secret`);
+    for (const marker of keyMarkers) assert.ok(!text.includes(marker), `${surface} contains a private key`);
+  }
+  assert.match(surfaces["logs"]!, /"level":"debug"|level=debug/);
 });

@@ -129,6 +129,13 @@ export class WriteComponent implements Component<WriteArguments> {
 
   async #apply(args: WriteArguments): Promise<void> {
     const logger = this.#options.logger;
+    const empty = args.endpoint.findIndex((e) => e.url === "");
+    if (empty >= 0) {
+      const which = args.endpoint[empty]?.name || String(empty + 1);
+      throw new Error(
+        `the url of endpoint ${which} is empty: set it to the base URL of the Pyroscope server, e.g. "http://pyroscope:4040" (sys.env returns "" for a variable that is not set)`,
+      );
+    }
     const built = await Promise.allSettled(
       args.endpoint.map((e) => Endpoint.create(e, { logger, env: this.#hooks.env })),
     );

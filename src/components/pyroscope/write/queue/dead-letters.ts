@@ -9,8 +9,9 @@
  * are not synced to disk: they are for inspection, not delivery.
  */
 import { createHash } from "node:crypto";
-import { mkdir, readdir, stat, unlink, writeFile } from "node:fs/promises";
+import { readdir, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { makeDir } from "../../make-dir.ts";
 import type { QueueItem } from "./item.ts";
 
 /** Most entries the folder keeps. */
@@ -97,7 +98,7 @@ export class DeadLetters {
       note: keepBodies ? undefined : "the profile bytes were not kept: larger than the folder's limit",
     };
     const json = Buffer.from(`${JSON.stringify(meta, null, 2)}\n`);
-    await mkdir(this.dir, { recursive: true });
+    await makeDir(this.dir);
     const entry: Entry = { stem, files: [`${stem}.json`], bytes: json.length };
     if (keepBodies) {
       for (const [name, bytes] of bodies) {

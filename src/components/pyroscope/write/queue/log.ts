@@ -13,8 +13,9 @@
  * failure never leaves a half record in front of later ones.
  */
 import { constants } from "node:fs";
-import { type FileHandle, mkdir, open, unlink } from "node:fs/promises";
+import { type FileHandle, open, unlink } from "node:fs/promises";
 import { join } from "node:path";
+import { makeDir } from "../../make-dir.ts";
 import type { Frame } from "./record.ts";
 import { type ScanCallbacks, scanSegments, segmentFileName } from "./recover.ts";
 
@@ -86,7 +87,7 @@ export class SegmentLog {
    * for each record and each damage found, then opens the last segment for appending.
    */
   static async open(dir: string, options: LogOptions, callbacks: ScanCallbacks): Promise<SegmentLog> {
-    await mkdir(dir, { recursive: true });
+    await makeDir(dir);
     const scanned = await scanSegments(dir, callbacks);
     const segments: Segment[] = scanned.map((s) => ({ ...s, path: join(dir, segmentFileName(s.base)) }));
     let last = segments.at(-1);

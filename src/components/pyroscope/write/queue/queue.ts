@@ -14,11 +14,11 @@
  * - Recently appended items stay decoded in memory (`ItemCache`, up to `cacheBytes`) so endpoints that keep
  *   up never read the disk; older ones are read back from the log.
  */
-import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Logger } from "pino";
 import { OK, type Outcome } from "../../../../pyroscope/receiver.ts";
 import type { Health } from "../../../../runtime/component.ts";
+import { makeDir } from "../../make-dir.ts";
 import type { Endpoint } from "../endpoint.ts";
 import type { WriteMetrics } from "../metrics.ts";
 import { Backlog, type Entry } from "./backlog.ts";
@@ -146,7 +146,7 @@ export class Queue {
     if (OPEN_PATHS.has(path)) throw new Error(`queue path "${path}" is already used by another component`);
     OPEN_PATHS.add(path);
     try {
-      await mkdir(path, { recursive: true });
+      await makeDir(path);
       const saved = await loadCursors(path);
       if (!saved.found && saved.problem !== undefined) {
         ctx.logger.warn(

@@ -1,0 +1,65 @@
+/**
+ * Describes the machine and software a run measured, for the report's header, and finds free ports.
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { cpus, release, totalmem, type } from "node:os";
+import { REPO_ROOT } from "./relay.ts";
+import type { MachineInfo } from "./report.ts";
+import { versionOf } from "./tools.ts";
+
+function osName(): string {
+  try {
+    const m = /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(readFileSync("/etc/os-release", "utf8"));
+    if (m?.[1] !== undefined) return `${m[1]}, ${type()} ${release()}`;
+  } catch {
+    // not Linux
+  }
+  return `${type()} ${release()}`;
+}
+
+function commit(): string {
+  try {
+    const git = (args: string[]) =>
+      execFileSync("git", args, {
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+      }).trim();
+    const head = git(["rev-parse", "--short", "HEAD"]);
+    return git(["status", "--porcelain"]) === "" ? head : `${head}+dirty`;
+  } catch {
+    return "unknown";
+  }
+}
+
+/** The machine, the OS and the versions of everything in the measurement. */
+export function machineInfo(tools: ReadonlyMap<string, string>): MachineInfo {
+  const list = cpus();
+  const nginx = tools.get("nginx");
+  const wrk = tools.get("wrk");
+  return {
+    cpuModel: list[0]?.model.replace(/\s+/g, " ").trim() ?? "unknown CPU",
+    cores: list.length,
+    memoryBytes: totalmem(),
+    os: osName(),
+    node: process.version,
+    nginx: nginx === undefined ? "no nginx" : versionOf(nginx, ["-v"]).replace("nginx version: ", ""),
+    wrk: wrk === undefined ? "no wrk" : (versionOf(wrk, ["-v"]).split(" [")[0] ?? "wrk"),
+    commit: commit(),
+  };
+}
+
+/** A TCP port free on 127.0.0.1 right now (for servers that cannot report the port they bound, as nginx). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen({ host: "127.0.0.1", port: 0 }, () => {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}

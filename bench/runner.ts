@@ -1,0 +1,137 @@
+/**
+ * Measuring one case on one target: warm up, then run wrk while reading the CPU time and memory of the
+ * process in the path from `/proc`, and count what reached the backend.
+ */
+import type { BackendStats } from "./backend.ts";
+import type { Profile } from "./bodies.ts";
+import { deriveMeasurement, type Measurement, type Suite } from "./measurement.ts";
+import type { Protocol, TargetName } from "./plan.ts";
+import { cpuSeconds, MemoryWatch, processTree } from "./proc-stats.ts";
+import { Child } from "./processes.ts";
+import { runWrk } from "./wrk.ts";
+
+/** A backend running in its own process. */
+export interface BackendProcess {
+  readonly url: string;
+  readonly port: number;
+  readonly delayMs: number;
+  readonly child: Child;
+  stats(): Promise<BackendStats | undefined>;
+}
+
+/** Starts `bench/backend-main.ts` with `nodePath`; resolves once it listens. */
+export async function startBackendProcess(nodePath: string, delayMs: number): Promise<BackendProcess> {
+  const script = new URL("./backend-main.ts", import.meta.url).pathname;
+  const child = Child.start(`backend (${delayMs} ms)`, nodePath, [script, "--delay-ms", String(delayMs)]);
+  const line = await child.waitForLine((l) => l.startsWith("{"), 15_000);
+  const { port } = JSON.parse(line) as { port: number };
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    port,
+    delayMs,
+    child,
+    stats: async () => {
+      try {
+        const res = await fetch(`${url}/stats`, { signal: AbortSignal.timeout(5000) });
+        return (await res.json()) as BackendStats;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+/** Where the load goes, and the process to account for (none for `direct`). */
+export interface TargetHandle {
+  readonly name: TargetName;
+  readonly url: string;
+  /** The root process in the path (its descendants count too), or undefined. */
+  readonly pid: number | undefined;
+  /** Its RSS right after it started, before any load. */
+  readonly idleRssBytes: number | undefined;
+  /** Whether the process in the path has exited (relay targets). */
+  readonly exited?: () => boolean;
+  /** Its last output lines (relay targets). */
+  readonly tail?: () => string;
+}
+
+/** One run. */
+export interface RunSpec {
+  readonly id: string;
+  readonly suite: Suite;
+  readonly target: TargetHandle;
+  readonly backend: BackendProcess;
+  readonly protocol: Protocol;
+  readonly profile: Profile;
+  readonly connections: number;
+  readonly thinkMs: number;
+  readonly durationSeconds: number;
+  readonly warmupSeconds: number;
+  readonly workDir: string;
+}
+
+function forwardedCount(
+  protocol: Protocol,
+  before: BackendStats | undefined,
+  after: BackendStats | undefined,
+): number | undefined {
+  if (before === undefined || after === undefined) return undefined;
+  return protocol === "ingest"
+    ? after.ingestRequests - before.ingestRequests
+    : after.pushRequests - before.pushRequests;
+}
+
+/** Warms up, then measures one case on one target. */
+export async function measure(spec: RunSpec): Promise<Measurement> {
+  const request = spec.protocol === "ingest" ? spec.profile.ingest : spec.profile.push;
+  const load = {
+    baseUrl: spec.target.url,
+    request,
+    connections: spec.connections,
+    thinkMs: spec.thinkMs,
+    workDir: spec.workDir,
+  };
+  if (spec.warmupSeconds > 0) {
+    await runWrk({ ...load, durationSeconds: spec.warmupSeconds });
+    // let requests cut off by the end of the warm-up finish (a slow backend holds them)
+    await new Promise((r) => setTimeout(r, Math.min(1000, 100 + spec.backend.delayMs * 2)));
+  }
+  const pids = spec.target.pid === undefined ? undefined : processTree(spec.target.pid);
+  const before = await spec.backend.stats();
+  const cpuBefore = pids === undefined ? undefined : cpuSeconds(pids);
+  const watch = pids === undefined ? undefined : new MemoryWatch(pids);
+  const startRss = watch?.current();
+  const result = await runWrk({ ...load, durationSeconds: spec.durationSeconds });
+  const peakRss = watch?.stop();
+  const cpuAfter = pids === undefined ? undefined : cpuSeconds(pids);
+  // what the path still had in flight when wrk stopped arrives within the backend's delay
+  await new Promise((r) => setTimeout(r, Math.min(1000, 50 + spec.backend.delayMs * 2)));
+  const after = await spec.backend.stats();
+  return deriveMeasurement(
+    {
+      id: spec.id,
+      suite: spec.suite,
+      target: spec.target.name,
+      protocol: spec.protocol,
+      profile: spec.profile.key,
+      profileBytes: spec.profile.profileBytes,
+      requestBytes: request.body.length,
+      connections: spec.connections,
+      thinkMs: spec.thinkMs,
+      backendDelayMs: spec.backend.delayMs,
+      forwarded: spec.target.name === "direct" ? undefined : forwardedCount(spec.protocol, before, after),
+      proxy:
+        pids === undefined
+          ? undefined
+          : {
+              cpuSeconds:
+                cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore,
+              peakRssBytes: peakRss,
+              startRssBytes: startRss,
+              idleRssBytes: spec.target.idleRssBytes,
+            },
+    },
+    result,
+  );
+}
