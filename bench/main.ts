@@ -91,7 +91,7 @@ async function startRelayTarget(
     {
       listenPort: port,
       backendUrl: backend.url,
-      queue: name === "queue",
+      queue: name === "queue" ? env.options.queueFsync : undefined,
       maxInflightBodySize: inflightBudget,
     },
     env.options.relayNodeArgs,
@@ -325,7 +325,7 @@ async function main(): Promise<number> {
     const problem = await validateConfig(node, join(work, "validate"), {
       listenPort: 4040,
       backendUrl: fast.url,
-      queue: true,
+      queue: options.queueFsync,
     });
     if (problem !== undefined) {
       const line = `queue: \`pyroscope.write\` does not accept \`queue { }\` yet (validate: ${problem.replace(/^Error: \S+: /, "")})`;
@@ -394,7 +394,9 @@ async function main(): Promise<number> {
     durationSeconds: options.durationSeconds,
     warmupSeconds: options.warmupSeconds,
     machine: machineInfo(tools),
-    relay: relayForm,
+    relay: targets.includes("queue")
+      ? `${relayForm}; the queue target used \`fsync = "${options.queueFsync}"\``
+      : relayForm,
     skipped,
     connBudgetBytes: plan.connScaling?.inflightBudgetBytes,
     measurements: env.measurements,

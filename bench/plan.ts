@@ -27,7 +27,13 @@ export interface BenchOptions {
   readonly relayNodeArgs: readonly string[];
   /** Run the relay compiled (as shipped) or from the TypeScript source. */
   readonly relayFrom: "build" | "src";
+  /** The `fsync` mode of the queue target (`always` is the queue's default). */
+  readonly queueFsync: QueueFsync;
 }
+
+/** The queue's `fsync` modes. */
+export const QUEUE_FSYNC_MODES = ["always", "interval", "never"] as const;
+export type QueueFsync = (typeof QUEUE_FSYNC_MODES)[number];
 
 /** One profile on one protocol, run at each concurrency on each target. */
 export interface MatrixGroup {
@@ -66,7 +72,7 @@ export interface Plan {
 
 const USAGE = `usage: npm run bench -- [--quick] [--duration=SECONDS] [--warmup=SECONDS]
                         [--targets=direct,nginx,relay,queue] [--only=TEXT] [--no-readme] [--readme]
-                        [--relay-from=build|src] [--relay-node-arg=FLAG]...`;
+                        [--relay-from=build|src] [--relay-node-arg=FLAG]... [--queue-fsync=always|interval|never]`;
 
 /** Parses the command line (after `npm run bench --`). Throws with the usage on a bad option. */
 export function parseOptions(argv: readonly string[]): BenchOptions {
@@ -77,6 +83,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   let only: string | undefined;
   let readme: boolean | undefined;
   let relayFrom: "build" | "src" = "build";
+  let queueFsync: QueueFsync = "always";
   const relayNodeArgs: string[] = [];
   for (const arg of argv) {
     const [name, value] = arg.includes("=")
@@ -117,6 +124,12 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       case "--relay-node-arg":
         relayNodeArgs.push(value);
         break;
+      case "--queue-fsync":
+        if (!(QUEUE_FSYNC_MODES as readonly string[]).includes(value)) {
+          throw new Error(`--queue-fsync is always, interval or never\n${USAGE}`);
+        }
+        queueFsync = value as QueueFsync;
+        break;
       case "--help":
       case "-h":
         throw new Error(USAGE);
@@ -133,6 +146,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     writeReadme: readme ?? (!quick && only === undefined),
     relayNodeArgs,
     relayFrom,
+    queueFsync,
   };
 }
 
