@@ -10,11 +10,11 @@
 import { Agent, type LoadOutcome } from "../runtime/agent.ts";
 import { cliRegistry } from "../runtime/cli-registry.ts";
 import { RegistryError } from "../runtime/registry.ts";
-import { parseStability } from "../runtime/stability.ts";
 import { printDiagnostics } from "../syntax/diagnostic-printer.ts";
 import { parseDuration } from "../syntax/duration.ts";
 import { type FlagSpec, flagsHelp, parseCommandLine, stringFlag } from "./flags.ts";
 import type { Command } from "./io.ts";
+import { readStabilityFlag, STABILITY_FLAG } from "./stability-flag.ts";
 
 const FLAGS: readonly FlagSpec[] = [
   {
@@ -29,12 +29,7 @@ const FLAGS: readonly FlagSpec[] = [
     default: "data-alloy/",
     help: "Base directory where components can store data",
   },
-  {
-    name: "stability.level",
-    kind: "string",
-    default: "generally-available",
-    help: "Minimum stability level of features to enable. Supported values: generally-available, public-preview, experimental",
-  },
+  STABILITY_FLAG,
   {
     name: "feature.component-shutdown-deadline",
     kind: "string",
@@ -91,14 +86,8 @@ export const runCommand: Command = async (argv, io) => {
     io,
   );
   if (typeof flags === "number") return flags;
-  const level = stringFlag(flags, "stability.level");
-  const minStability = parseStability(level);
-  if (minStability === undefined) {
-    io.stderr(
-      `Error: invalid argument "${level}" for "--stability.level" flag: invalid stability level "${level}"\n`,
-    );
-    return 1;
-  }
+  const minStability = readStabilityFlag(flags, io.stderr);
+  if (minStability === undefined) return 1;
   const deadlineText = stringFlag(flags, "feature.component-shutdown-deadline");
   let stopDeadlineMs: number;
   try {

@@ -9,7 +9,6 @@ import { cliRegistry } from "../runtime/cli-registry.ts";
 import { configSecrets } from "../runtime/config-secrets.ts";
 import { defaultDecoder, isStdlibName } from "../runtime/decoder.ts";
 import { RegistryError } from "../runtime/registry.ts";
-import { parseStability } from "../runtime/stability.ts";
 import { validateSources } from "../runtime/validate-config.ts";
 import { printDiagnostics } from "../syntax/diagnostic-printer.ts";
 import { parseFile } from "../syntax/parser.ts";
@@ -17,14 +16,10 @@ import { maskSecretMessages } from "../syntax/secret-literals.ts";
 import { ConfigReadError, readConfigSources } from "../syntax/source.ts";
 import { type FlagSpec, flagsHelp, parseCommandLine, stringFlag } from "./flags.ts";
 import type { Command } from "./io.ts";
+import { readStabilityFlag, STABILITY_FLAG } from "./stability-flag.ts";
 
 const FLAGS: readonly FlagSpec[] = [
-  {
-    name: "stability.level",
-    kind: "string",
-    default: "generally-available",
-    help: "Minimum stability level of features to enable. Supported values: generally-available, public-preview, experimental",
-  },
+  STABILITY_FLAG,
   { name: "config.format", kind: "string", default: "alloy", help: "", hidden: true },
   { name: "help", short: "h", kind: "bool", default: false, help: "help for validate" },
 ];
@@ -48,14 +43,8 @@ export const validateCommand: Command = async (argv, io) => {
     io,
   );
   if (typeof flags === "number") return flags;
-  const level = stringFlag(flags, "stability.level");
-  const minStability = parseStability(level);
-  if (minStability === undefined) {
-    io.stderr(
-      `Error: invalid argument "${level}" for "--stability.level" flag: invalid stability level "${level}"\n`,
-    );
-    return 1;
-  }
+  const minStability = readStabilityFlag(flags, io.stderr);
+  if (minStability === undefined) return 1;
   const format = stringFlag(flags, "config.format");
   if (format !== "alloy") {
     io.stderr(`Error: --config.format=${format} is not supported by profile-relay (only "alloy" is)\n`);
