@@ -17,26 +17,11 @@ import type { AddressInfo, Socket } from "node:net";
 import { TLSSocket } from "node:tls";
 import { gunzipSync } from "node:zlib";
 import { fromBinary, fromJson, type JsonValue } from "@bufbuild/protobuf";
+import type { ConnectCodeName } from "../../src/components/pyroscope/write/retry.ts";
 import { type PushRequest, PushRequestSchema } from "../../src/pyroscope/gen/push/v1/push_pb.ts";
 
-/** Connect error codes by their wire name. */
-export type ConnectCodeName =
-  | "canceled"
-  | "unknown"
-  | "invalid_argument"
-  | "deadline_exceeded"
-  | "not_found"
-  | "already_exists"
-  | "permission_denied"
-  | "resource_exhausted"
-  | "failed_precondition"
-  | "aborted"
-  | "out_of_range"
-  | "unimplemented"
-  | "internal"
-  | "unavailable"
-  | "data_loss"
-  | "unauthenticated";
+/** Connect error codes by their wire name (the same type the write component classifies them with). */
+export type { ConnectCodeName };
 
 /** connect-go's `connectCodeToHTTP`: the HTTP status a Connect server answers each code with. */
 export const CONNECT_CODE_HTTP_STATUS: Readonly<Record<ConnectCodeName, number>> = {
