@@ -34,7 +34,7 @@ describe("profile-relay ls", () => {
     }
     const raw = readFixture("pprof/go-cpu.pb.gz");
     const labels = Labels.from({ __name__: "process_cpu", service_name: "go-app" });
-    await c.component.push({ labels, samples: [{ id: "", rawProfile: raw }] });
+    await c.component.push({ headers: {}, labels, samples: [{ id: "", rawProfile: raw }] });
 
     const table = captureIO();
     assert.equal(await main(["ls", c.dataPath], table.io), 0);

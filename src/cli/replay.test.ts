@@ -40,7 +40,7 @@ const pushLabels = Labels.from({
 /** A capture with one push sample and the four Node SDK uploads. */
 async function filledCapture(): Promise<RunningCapture> {
   const c = await startCapture();
-  await c.component.push({ labels: pushLabels, samples: [{ id: "id-1", rawProfile: goCpu }] });
+  await c.component.push({ headers: {}, labels: pushLabels, samples: [{ id: "id-1", rawProfile: goCpu }] });
   for (const r of nodeSdkRequests()) {
     const headers =
       r.headers["x-scope-orgid"] === undefined ? undefined : { "x-scope-orgid": r.headers["x-scope-orgid"] };
@@ -173,7 +173,7 @@ describe("profile-relay replay", () => {
   test("transient failures are retried with backoff", async (t) => {
     const c = await startCapture();
     t.after(() => c.stop());
-    await c.component.push({ labels: pushLabels, samples: [{ id: "", rawProfile: goCpu }] });
+    await c.component.push({ headers: {}, labels: pushLabels, samples: [{ id: "", rawProfile: goCpu }] });
     const fake = await startFakePyroscope({ failFirst: 2 });
     t.after(() => fake.close());
     const run = captureIO();
@@ -245,6 +245,7 @@ describe("profile-relay replay", () => {
     const c = await startCapture();
     t.after(() => c.stop());
     await c.component.push({
+      headers: {},
       labels: pushLabels,
       samples: [
         { id: "", rawProfile: goCpu },

@@ -16,9 +16,9 @@ import {
 import { type ReplayCall, replayCall } from "../components/pyroscope/capture/replay-call.ts";
 import { type EndpointArguments, endpointBody } from "../components/pyroscope/write/arguments.ts";
 import { deliver } from "../components/pyroscope/write/deliver.ts";
-import { type AttemptResult, Endpoint } from "../components/pyroscope/write/endpoint.ts";
-import { HeaderList } from "../http/headers.ts";
+import { Endpoint } from "../components/pyroscope/write/endpoint.ts";
 import { validateHttpClient } from "../http/schema.ts";
+import type { Outcome } from "../pyroscope/receiver.ts";
 import { defaultsOf } from "../syntax/decode.ts";
 import { parseDuration } from "../syntax/duration.ts";
 import { Secret } from "../syntax/value.ts";
@@ -322,16 +322,8 @@ async function replayOne(
     if (codeOf(err) === "ENOENT") return "gone";
     return { error: errorText(err) };
   }
-  const attempt = (): Promise<AttemptResult> => {
-    if (call.kind === "push") return endpoint.pushAttempt(call.message, new HeaderList(), signal);
-    const r = call.request;
-    const forwarded = new HeaderList();
-    for (const [name, value] of Object.entries(r.headers)) forwarded.add(name, value);
-    return endpoint.ingestAttempt(
-      { body: r.body, contentType: r.contentType, path: r.path, query: r.query, forwardedHeaders: forwarded },
-      signal,
-    );
-  };
+  const attempt = (): Promise<Outcome> =>
+    call.kind === "push" ? endpoint.push(call.call, signal) : endpoint.ingest(call.call, signal);
   const args = settings.endpoint;
   const result = await deliver(attempt, {
     backoff: {
@@ -343,7 +335,7 @@ async function replayOne(
     signal,
   });
   if (result.ok) return "sent";
-  return { error: `${result.last.error} (${result.retries} retries)` };
+  return { error: `${result.last.message} (${result.retries} retries)` };
 }
 
 /** The progress display: a redrawn bar on a terminal, nothing but failure lines otherwise. */

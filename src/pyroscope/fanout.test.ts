@@ -1,9 +1,18 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { Code } from "@connectrpc/connect";
 import { Registry } from "prom-client";
 import { Fanout, multierrorText } from "./fanout.ts";
+import { IngestQuery } from "./ingest-query.ts";
 import { Labels } from "./labels.ts";
-import { type IngestRequest, OK, type Outcome, type PushRequest, type Receiver } from "./receiver.ts";
+import {
+  failure,
+  type IngestRequest,
+  OK,
+  type Outcome,
+  type PushRequest,
+  type Receiver,
+} from "./receiver.ts";
 
 /** A child that records its calls (and the order of all calls) and answers with a fixed outcome. */
 class Child implements Receiver {
@@ -40,8 +49,8 @@ class Child implements Receiver {
 
 const labels = Labels.from({ __name__: "process_cpu", service_name: "app", env: "test" });
 const samples = [{ id: "1", rawProfile: new Uint8Array([1, 2, 3]) }];
-const failed: Outcome = { status: "failed", httpStatus: 503, message: "unavailable", retryAfterMs: 2000 };
-const rejected: Outcome = { status: "rejected", httpStatus: 400, message: "bad labels" };
+const failed: Outcome = failure(503, "unavailable", { retryAfterMs: 2000 });
+const rejected: Outcome = failure(400, "bad labels");
 
 async function metricValue(registry: Registry, name: string): Promise<number> {
   const json = await registry.getMetricsAsJSON();
@@ -59,7 +68,7 @@ describe("Fanout push (Alloy Test_FanOut)", () => {
     const children = [new Child("a", log), new Child("b", log), new Child("c", log)];
     const fanout = new Fanout(children, registry);
 
-    assert.deepEqual(await fanout.push({ labels, samples }), OK);
+    assert.deepEqual(await fanout.push({ headers: {}, labels, samples }), OK);
     for (const child of children) {
       assert.equal(child.pushes.length, 1);
       assert.deepEqual(child.pushes[0]!.labels.toRecord(), labels.toRecord());
@@ -71,7 +80,7 @@ describe("Fanout push (Alloy Test_FanOut)", () => {
     const ok = new Child("ok", log);
     fanout.updateChildren([erroring, ok]);
     assert.deepEqual(fanout.children(), [erroring, ok]);
-    const outcome = await fanout.push({ labels, samples });
+    const outcome = await fanout.push({ headers: {}, labels, samples });
     assert.deepEqual(outcome, { ...failed, message: "1 error occurred:\n\t* unavailable\n\n" });
     assert.equal(erroring.pushes.length, 1);
     assert.equal(ok.pushes.length, 1, "the child after the failing one was called");
@@ -93,9 +102,9 @@ describe("Fanout push (Alloy Test_FanOut)", () => {
     const child = new Child("a", log);
     const fanout = new Fanout([null, child, undefined], new Registry());
     assert.deepEqual(fanout.children(), [child]);
-    assert.deepEqual(await fanout.push({ labels, samples }), OK);
+    assert.deepEqual(await fanout.push({ headers: {}, labels, samples }), OK);
     fanout.updateChildren([]);
-    assert.deepEqual(await fanout.push({ labels, samples }), OK);
+    assert.deepEqual(await fanout.push({ headers: {}, labels, samples }), OK);
     assert.equal(child.pushes.length, 1);
   });
 
@@ -105,14 +114,15 @@ describe("Fanout push (Alloy Test_FanOut)", () => {
       [new Child("r", log, rejected), new Child("f", log, failed), new Child("t", log, new Error("boom"))],
       new Registry(),
     );
-    assert.deepEqual(await fanout.push({ labels, samples }), {
-      status: "failed",
+    assert.deepEqual(await fanout.push({ headers: {}, labels, samples }), {
+      ok: false,
+      code: Code.Unavailable,
       httpStatus: 503,
       retryAfterMs: 2000,
       message: "3 errors occurred:\n\t* bad labels\n\t* unavailable\n\t* boom\n\n",
     });
     const onlyRejected = new Fanout([new Child("r", log, rejected), new Child("o", log)], new Registry());
-    assert.deepEqual(await onlyRejected.push({ labels, samples }), {
+    assert.deepEqual(await onlyRejected.push({ headers: {}, labels, samples }), {
       ...rejected,
       message: "1 error occurred:\n\t* bad labels\n\n",
     });
@@ -129,12 +139,13 @@ describe("Fanout ingest (Alloy Test_FanOut_AppendIngest)", () => {
       body,
       contentType: ["application/octet-stream"],
       path: "/ingest",
-      query: "name=app%7Benv%3Dtest%7D&format=pprof",
+      query: IngestQuery.parse("name=app%7Benv%3Dtest%7D&format=pprof"),
+      headers: {},
     };
     const three = [new Child("a", log), new Child("b", log), new Child("c", log, rejected)];
     const fanout = new Fanout(three, registry);
     const outcome = await fanout.ingest(request);
-    assert.equal(outcome.status, "rejected");
+    assert.equal(outcome.ok || outcome.code, Code.InvalidArgument);
     for (const child of three) {
       assert.equal(child.ingests.length, 1);
       const got = child.ingests[0]!;
@@ -147,7 +158,7 @@ describe("Fanout ingest (Alloy Test_FanOut_AppendIngest)", () => {
 
     const two = [new Child("d", log), new Child("e", log, failed)];
     fanout.updateChildren(two);
-    assert.equal((await fanout.ingest(request)).status, "failed");
+    assert.equal((await fanout.ingest(request)).ok, false);
     assert.equal(two[0]!.ingests.length, 1);
     assert.equal(two[1]!.ingests.length, 1);
 
@@ -173,8 +184,8 @@ describe("fan-out metrics", () => {
     const log: string[] = [];
     const first = new Fanout([new Child("a", log)], registry);
     const second = new Fanout([new Child("b", log)], registry);
-    await first.push({ labels, samples });
-    await second.push({ labels, samples: [...samples, ...samples] });
+    await first.push({ headers: {}, labels, samples });
+    await second.push({ headers: {}, labels, samples: [...samples, ...samples] });
     assert.equal(await metricValue(registry, "pyroscope_forwarded_entries_total"), 3);
     assert.equal(await metricValue(registry, "pyroscope_fanout_latency"), 2);
     const text = await registry.metrics();

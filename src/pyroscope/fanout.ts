@@ -16,7 +16,16 @@
  * as receive_http decides between its receivers, so a retry is asked for whenever a retry can help.
  */
 import { Counter, Histogram, type Registry } from "prom-client";
-import { type IngestRequest, OK, type Outcome, type PushRequest, type Receiver } from "./receiver.ts";
+import {
+  callReceiver,
+  decisiveFailure,
+  type Failure,
+  type IngestRequest,
+  OK,
+  type Outcome,
+  type PushRequest,
+  type Receiver,
+} from "./receiver.ts";
 
 /** Prometheus' `DefBuckets`, which Alloy's fan-out histogram uses. */
 const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -56,8 +65,6 @@ export function fanoutMetrics(registry: Registry): FanoutMetrics {
 /** A child list entry: Alloy skips nil receivers in `forward_to`. */
 export type FanoutChild = Receiver | null | undefined;
 
-type Failure = Exclude<Outcome, { status: "ok" }>;
-
 /** A sequential fan-out to a replaceable list of receivers. */
 export class Fanout implements Receiver {
   #children: readonly Receiver[];
@@ -82,7 +89,7 @@ export class Fanout implements Receiver {
   /** Push path (Alloy's `Append`): every child gets the same request. */
   async push(request: PushRequest): Promise<Outcome> {
     const outcome = await this.#each((child) => child.push(request));
-    if (outcome.status === "ok") this.#metrics.forwardedEntries.inc(request.samples.length);
+    if (outcome.ok) this.#metrics.forwardedEntries.inc(request.samples.length);
     return outcome;
   }
 
@@ -96,8 +103,8 @@ export class Fanout implements Receiver {
     try {
       const failures: Failure[] = [];
       for (const child of this.#children) {
-        const outcome = await callChild(() => call(child));
-        if (outcome.status !== "ok") failures.push(outcome);
+        const outcome = await callReceiver(() => call(child));
+        if (!outcome.ok) failures.push(outcome);
       }
       return combine(failures);
     } finally {
@@ -110,18 +117,9 @@ function present(children: readonly FanoutChild[]): readonly Receiver[] {
   return children.filter((c): c is Receiver => c !== null && c !== undefined);
 }
 
-/** A child that throws has a bug; its exception becomes a failure so the other children still run. */
-async function callChild(call: () => Promise<Outcome>): Promise<Outcome> {
-  try {
-    return await call();
-  } catch (err) {
-    return { status: "failed", httpStatus: 500, message: err instanceof Error ? err.message : String(err) };
-  }
-}
-
 /** One outcome for all children: ok when none failed; otherwise the decisive failure with every message. */
 function combine(failures: readonly Failure[]): Outcome {
-  const decisive = failures.find((f) => f.status === "failed") ?? failures[0];
+  const decisive = decisiveFailure(failures);
   if (decisive === undefined) return OK;
   return { ...decisive, message: multierrorText(failures.map((f) => f.message)) };
 }

@@ -17,31 +17,32 @@ import type { AddressInfo, Socket } from "node:net";
 import { TLSSocket } from "node:tls";
 import { gunzipSync } from "node:zlib";
 import { fromBinary, fromJson, type JsonValue } from "@bufbuild/protobuf";
-import type { ConnectCodeName } from "../../src/components/pyroscope/write/retry.ts";
+import { codeFromString, codeToHttpStatus } from "@connectrpc/connect/protocol-connect";
 import { type PushRequest, PushRequestSchema } from "../../src/pyroscope/gen/push/v1/push_pb.ts";
 
-/** Connect error codes by their wire name (the same type the write component classifies them with). */
-export type { ConnectCodeName };
+/** Connect error codes by their wire name. */
+export type ConnectCodeName =
+  | "canceled"
+  | "unknown"
+  | "invalid_argument"
+  | "deadline_exceeded"
+  | "not_found"
+  | "already_exists"
+  | "permission_denied"
+  | "resource_exhausted"
+  | "failed_precondition"
+  | "aborted"
+  | "out_of_range"
+  | "unimplemented"
+  | "internal"
+  | "unavailable"
+  | "data_loss"
+  | "unauthenticated";
 
-/** connect-go's `connectCodeToHTTP`: the HTTP status a Connect server answers each code with. */
-export const CONNECT_CODE_HTTP_STATUS: Readonly<Record<ConnectCodeName, number>> = {
-  canceled: 499,
-  unknown: 500,
-  invalid_argument: 400,
-  deadline_exceeded: 504,
-  not_found: 404,
-  already_exists: 409,
-  permission_denied: 403,
-  resource_exhausted: 429,
-  failed_precondition: 400,
-  aborted: 409,
-  out_of_range: 400,
-  unimplemented: 501,
-  internal: 500,
-  unavailable: 503,
-  data_loss: 500,
-  unauthenticated: 401,
-};
+/** The HTTP status a Connect server answers a code with (connect's `codeToHttpStatus`). */
+export function connectCodeHttpStatus(code: ConnectCodeName): number {
+  return codeToHttpStatus(codeFromString(code)!);
+}
 
 /** The path suffix of the push API. */
 export const PUSH_PATH = "/push.v1.PusherService/Push";
@@ -462,7 +463,7 @@ function connectError(
 ): void {
   send(
     res,
-    status ?? CONNECT_CODE_HTTP_STATUS[code],
+    status ?? connectCodeHttpStatus(code),
     { "content-type": "application/json", ...headers },
     JSON.stringify({ code, message }),
   );

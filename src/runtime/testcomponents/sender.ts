@@ -38,7 +38,7 @@ export const sender: Registration<typeof args.fields> = {
       async run(signal) {
         lifecycle.runs.inc();
         for (const r of current.forward_to) {
-          await r.push({ labels: Labels.from({ service_name: "test" }), samples: [] });
+          await r.push({ headers: {}, labels: Labels.from({ service_name: "test" }), samples: [] });
         }
         await untilAborted(signal);
       },

@@ -56,10 +56,11 @@ describe("pyroscope.capture", () => {
     t.after(() => c.stop());
     const raw = readFixture("pprof/go-cpu.pb.gz");
     const outcome = await c.component.push({
+      headers: {},
       labels: goLabels,
       samples: [{ id: "sample-1", rawProfile: raw }],
     });
-    assert.deepEqual(outcome, { status: "ok" });
+    assert.deepEqual(outcome, { ok: true });
 
     const files = await tree(c.dataPath);
     assert.equal(files.length, 2);
@@ -105,13 +106,14 @@ describe("pyroscope.capture", () => {
     assert.ok(!isGzip(raw));
     const labels = Labels.from({ __name__: "memory", service_name: "node-app" });
     const outcome = await c.component.push({
+      headers: {},
       labels,
       samples: [
         { id: "", rawProfile: raw },
         { id: "", rawProfile: readFixture("pprof/go-heap.pb.gz") },
       ],
     });
-    assert.deepEqual(outcome, { status: "ok" });
+    assert.deepEqual(outcome, { ok: true });
     const { entries } = await listCaptures(c.dataPath);
     assert.equal(entries.length, 2, "one capture per sample");
     const plain = entries.find((e) => e.record.original_size === raw.byteLength)!;
@@ -132,7 +134,7 @@ describe("pyroscope.capture", () => {
       const outcome = await c.component.ingest(
         ingestRequest(r.pathAndQuery, r.body, [r.headers["content-type"]!], headers),
       );
-      assert.deepEqual(outcome, { status: "ok" });
+      assert.deepEqual(outcome, { ok: true });
     }
     const { entries, problems } = await listCaptures(c.dataPath);
     assert.deepEqual(problems, []);
@@ -209,7 +211,7 @@ describe("pyroscope.capture", () => {
       },
     ];
     for (const k of cases) {
-      assert.deepEqual(await c.component.ingest(ingestRequest(k.q, k.body, k.ct)), { status: "ok" });
+      assert.deepEqual(await c.component.ingest(ingestRequest(k.q, k.body, k.ct)), { ok: true });
     }
     const { entries } = await listCaptures(c.dataPath);
     assert.equal(entries.length, cases.length);
@@ -230,9 +232,9 @@ describe("pyroscope.capture", () => {
     const c = await startCapture();
     t.after(() => c.stop());
     assert.deepEqual(await c.component.ingest(ingestRequest("/ingest?name=a", new Uint8Array(), [])), {
-      status: "ok",
+      ok: true,
     });
-    assert.deepEqual(await c.component.push({ labels: goLabels, samples: [] }), { status: "ok" });
+    assert.deepEqual(await c.component.push({ headers: {}, labels: goLabels, samples: [] }), { ok: true });
     assert.deepEqual(await tree(c.dataPath), []);
   });
 
@@ -240,12 +242,13 @@ describe("pyroscope.capture", () => {
     const c = await startCapture({ max_size: 1000 });
     t.after(() => c.stop());
     const outcome = await c.component.push({
+      headers: {},
       labels: goLabels,
       samples: [{ id: "", rawProfile: readFixture("pprof/go-cpu.pb.gz") }],
     });
-    assert.equal(outcome.status, "failed");
-    assert.equal(outcome.status === "failed" && outcome.httpStatus, 507);
-    assert.match(outcome.status === "failed" ? outcome.message : "", /more than max_size \(1000 bytes\)/);
+    assert.equal(outcome.ok, false);
+    assert.equal(!outcome.ok && outcome.httpStatus, 507);
+    assert.match(!outcome.ok ? outcome.message : "", /more than max_size \(1000 bytes\)/);
     assert.deepEqual(await tree(c.dataPath), []);
     assert.equal(await c.metric("pyroscope_capture_errors_total", { route: "push" }), 1);
     assert.equal(c.component.health().state, "unhealthy");
@@ -257,13 +260,13 @@ describe("pyroscope.capture", () => {
     // A file where the service folder should be.
     await writeFile(join(c.dataPath, "fixture-go-app"), "not a folder");
     const sample = { id: "", rawProfile: readFixture("pprof/go-cpu.pb.gz") };
-    const outcome = await c.component.push({ labels: goLabels, samples: [sample] });
-    assert.equal(outcome.status, "failed");
-    assert.equal(outcome.status === "failed" && outcome.httpStatus, 500);
+    const outcome = await c.component.push({ headers: {}, labels: goLabels, samples: [sample] });
+    assert.equal(outcome.ok, false);
+    assert.equal(!outcome.ok && outcome.httpStatus, 500);
     assert.equal(c.component.health().state, "unhealthy");
     assert.match(c.component.health().message, /failed to capture a profile/);
     const other = Labels.from({ __name__: "process_cpu", service_name: "other-app" });
-    assert.deepEqual(await c.component.push({ labels: other, samples: [sample] }), { status: "ok" });
+    assert.deepEqual(await c.component.push({ headers: {}, labels: other, samples: [sample] }), { ok: true });
     assert.equal(c.component.health().state, "healthy");
   });
 
@@ -281,7 +284,7 @@ describe("pyroscope.capture", () => {
     const c = await startCapture({ retention: 1000 });
     t.after(() => c.stop());
     const sample = { id: "", rawProfile: readFixture("pprof/go-cpu.pb.gz") };
-    await c.component.push({ labels: goLabels, samples: [sample] });
+    await c.component.push({ headers: {}, labels: goLabels, samples: [sample] });
     assert.equal((await listCaptures(c.dataPath)).entries.length, 1);
     const deadline = Date.now() + 10_000;
     while ((await tree(c.dataPath)).length > 0) {
@@ -296,17 +299,17 @@ describe("pyroscope.capture", () => {
     const c = await startCapture();
     t.after(() => c.stop());
     const sample = { id: "", rawProfile: readFixture("pprof/go-cpu.pb.gz") };
-    await c.component.push({ labels: goLabels, samples: [sample] });
+    await c.component.push({ headers: {}, labels: goLabels, samples: [sample] });
     const elsewhere = join(c.dataPath, "..", "elsewhere");
     c.component.update({ path: elsewhere, max_size: 1024 ** 2, retention: 3_600_000 });
     assert.equal(c.component.path, elsewhere);
     await c.component.store.ready();
-    await c.component.push({ labels: goLabels, samples: [sample] });
+    await c.component.push({ headers: {}, labels: goLabels, samples: [sample] });
     assert.equal((await listCaptures(elsewhere)).entries.length, 1);
     assert.equal((await listCaptures(c.dataPath)).entries.length, 1);
     // Shrinking max_size below two captures removes the oldest.
     c.component.update({ path: elsewhere, max_size: 3000, retention: 3_600_000 });
-    await c.component.push({ labels: goLabels, samples: [sample] });
+    await c.component.push({ headers: {}, labels: goLabels, samples: [sample] });
     await c.component.store.enforce();
     assert.equal((await listCaptures(elsewhere)).entries.length, 1);
     assert.equal(await c.metric("pyroscope_capture_removed_profiles_total", { reason: "max_size" }), 1);

@@ -8,6 +8,7 @@
  */
 import type { Logger } from "pino";
 import {
+  failure,
   type IngestRequest,
   OK,
   type Outcome,
@@ -97,7 +98,7 @@ export class CaptureComponent implements Component<CaptureArguments>, Receiver {
   async push(request: PushRequest): Promise<Outcome> {
     for (const sample of request.samples) {
       const outcome = await this.#write(() => pushDraft(request.labels, sample), "push");
-      if (outcome.status !== "ok") return outcome;
+      if (!outcome.ok) return outcome;
     }
     return OK;
   }
@@ -123,7 +124,7 @@ export class CaptureComponent implements Component<CaptureArguments>, Receiver {
       const message = err instanceof Error ? err.message : String(err);
       this.#setHealth("unhealthy", `failed to capture a profile: ${message}`);
       this.#logger.error({ err: message, path: store.root }, "failed to capture a profile");
-      return { status: "failed", httpStatus: status, message };
+      return failure(status, message);
     }
   }
 

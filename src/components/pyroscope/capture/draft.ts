@@ -9,7 +9,6 @@
  *   does not split cleanly).
  */
 
-import { IngestQuery } from "../../../pyroscope/ingest-query.ts";
 import type { Labels } from "../../../pyroscope/labels.ts";
 import { NAME_LABEL } from "../../../pyroscope/name-grammar.ts";
 import type { IngestRequest, RawSample } from "../../../pyroscope/receiver.ts";
@@ -68,7 +67,7 @@ export function pushDraft(labels: Labels, sample: RawSample): CaptureDraft {
 
 /** The capture of one `/ingest` upload. */
 export function ingestDraft(request: IngestRequest): CaptureDraft {
-  const query = IngestQuery.parse(request.query);
+  const query = request.query;
   const format = ingestFormat(query.get("format") ?? "", request.contentType[0] ?? "");
   const appName = request.labels.get(NAME_LABEL) ?? request.labels.get("service_name") ?? "";
   const base = {
@@ -77,7 +76,7 @@ export function ingestDraft(request: IngestRequest): CaptureDraft {
     serviceName: serviceNameOf(request.labels),
     originalSize: request.body.byteLength,
     path: request.path,
-    query: request.query,
+    query: request.query.toString(),
     contentType: request.contentType,
     headers: storableHeaders(request.headers),
   };

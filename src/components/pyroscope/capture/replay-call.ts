@@ -11,8 +11,6 @@
  * samples, pprof and multipart pprof ingest bodies) to now, and moves `from`/`until` so that `until` is now and
  * the duration is kept.
  */
-import { create } from "@bufbuild/protobuf";
-import { type PushRequest, PushRequestSchema } from "../../../pyroscope/gen/push/v1/push_pb.ts";
 import { IngestQuery } from "../../../pyroscope/ingest-query.ts";
 import {
   INVALID_LABELS_PREFIX,
@@ -22,24 +20,17 @@ import {
 } from "../../../pyroscope/label-rules.ts";
 import { Labels } from "../../../pyroscope/labels.ts";
 import { formatName } from "../../../pyroscope/name-grammar.ts";
+import { encodePushBody } from "../../../pyroscope/push-body.ts";
+import type { IngestCall, PushCall } from "../write/endpoint.ts";
 import type { CatalogEntry, LoadedCapture } from "./catalog.ts";
 import { assemble } from "./catalog.ts";
 import { joinMultipart } from "./multipart.ts";
 import { withTimeNanos } from "./pprof-wire.ts";
 
-/** One ingest request to send (the shape `pyroscope.write`'s endpoint takes). */
-export interface ReplayIngest {
-  readonly body: Uint8Array;
-  readonly contentType: readonly string[];
-  readonly path: string;
-  readonly query: string;
-  readonly headers: Readonly<Record<string, string>>;
-}
-
-/** One request to send for a capture. */
+/** One request to send for a capture: what `pyroscope.write`'s endpoint sends, and the profile bytes. */
 export type ReplayCall =
-  | { readonly kind: "push"; readonly message: PushRequest; readonly bytes: number }
-  | { readonly kind: "ingest"; readonly request: ReplayIngest; readonly bytes: number };
+  | { readonly kind: "push"; readonly call: PushCall; readonly bytes: number }
+  | { readonly kind: "ingest"; readonly call: IngestCall; readonly bytes: number };
 
 /** Options of `replayCall`. */
 export interface ReplayCallOptions {
@@ -62,17 +53,10 @@ export function replayCall(
     if (reason !== undefined) throw new Error(`${INVALID_LABELS_PREFIX}${reason}`);
     let raw = assemble(loaded);
     if (options.rewriteTime) raw = safeRewrite(raw, nowNanos);
-    const message = create(PushRequestSchema, {
-      series: [
-        {
-          labels: pushSeriesLabels(labels, {})
-            .toArray()
-            .map((l) => ({ name: l.name, value: l.value })),
-          samples: [{ rawProfile: raw, ID: record.sample_id ?? "" }],
-        },
-      ],
-    });
-    return { kind: "push", message, bytes: raw.byteLength };
+    const body = encodePushBody(pushSeriesLabels(labels, {}).toArray(), [
+      { rawProfile: raw, id: record.sample_id ?? "" },
+    ]);
+    return { kind: "push", call: { body, headers: {} }, bytes: raw.byteLength };
   }
 
   const named = nameFollowsServiceName(labels);
@@ -89,7 +73,7 @@ export function replayCall(
   const query = IngestQuery.parse(rawQuery).withName(formatName(named)).toCanonicalString();
   return {
     kind: "ingest",
-    request: {
+    call: {
       body,
       contentType: record.content_type ?? [],
       path: record.path ?? "/ingest",

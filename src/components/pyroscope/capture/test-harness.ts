@@ -11,7 +11,7 @@ import { IngestQuery } from "../../../pyroscope/ingest-query.ts";
 import { ensureServiceName } from "../../../pyroscope/label-rules.ts";
 import { Labels } from "../../../pyroscope/labels.ts";
 import { parseName } from "../../../pyroscope/name-grammar.ts";
-import type { IngestRequest } from "../../../pyroscope/receiver.ts";
+import { type IngestRequest, NO_HEADERS } from "../../../pyroscope/receiver.ts";
 import { type CaptureArguments, DEFAULT_MAX_SIZE, DEFAULT_RETENTION_MS } from "./arguments.ts";
 import { CaptureComponent } from "./capture.ts";
 
@@ -76,8 +76,8 @@ export function ingestRequest(
   headers?: Readonly<Record<string, string>>,
 ): IngestRequest {
   const q = pathAndQuery.indexOf("?");
-  const query = q < 0 ? "" : pathAndQuery.slice(q + 1);
-  const name = IngestQuery.parse(query).name;
+  const query = IngestQuery.parse(q < 0 ? "" : pathAndQuery.slice(q + 1));
+  const name = query.name;
   let labels = Labels.EMPTY;
   try {
     labels = name === undefined || name === "" ? Labels.EMPTY : parseName(name);
@@ -90,6 +90,6 @@ export function ingestRequest(
     contentType,
     path: q < 0 ? pathAndQuery : pathAndQuery.slice(0, q),
     query,
-    headers,
+    headers: headers ?? NO_HEADERS,
   };
 }

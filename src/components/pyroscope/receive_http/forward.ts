@@ -1,9 +1,17 @@
 /**
- * Handing profiles to the `forward_to` receivers and folding their outcomes into one answer. Both routes
- * call every receiver concurrently and wait for all of them, as Alloy does; one failing never stops another.
+ * Handing a parsed request to the `forward_to` receivers. Both routes call every receiver concurrently and
+ * wait for all of them, as Alloy does; one failing never stops another. The request object is built once and
+ * the same one reaches every receiver.
  */
 
-import type { Outcome, Receiver } from "../../../pyroscope/receiver.ts";
+import {
+  callReceiver,
+  type Failure,
+  type ForwardedHeaders,
+  NO_HEADERS,
+  type Outcome,
+  type Receiver,
+} from "../../../pyroscope/receiver.ts";
 import type { BodyLimits } from "./limits.ts";
 import type { NodeServerRequest } from "./respond.ts";
 
@@ -15,55 +23,49 @@ export interface LiveSettings {
   readonly bodyLimits: BodyLimits;
 }
 
-/** A receiver's failure, with the text Alloy would log and send for it. */
-export interface Failure {
-  readonly outcome: Exclude<Outcome, { status: "ok" }>;
-  readonly message: string;
-}
-
-/** A failed outcome for an exception a receiver threw (a bug in it: receivers report failures as values). */
-export function outcomeOfError(err: unknown): Exclude<Outcome, { status: "ok" }> {
-  const message = err instanceof Error ? err.message : String(err);
-  return { status: "failed", httpStatus: 500, message };
-}
-
-/** Calls a receiver, turning a thrown exception into a failed outcome. */
-export async function callReceiver(call: () => Promise<Outcome>): Promise<Outcome> {
-  try {
-    return await call();
-  } catch (err) {
-    return outcomeOfError(err);
-  }
+/** A receiver's failure, with the line Alloy logs (and sends to push clients) for it. */
+export interface FailedCall {
+  readonly failure: Failure;
+  readonly text: string;
 }
 
 /**
- * The failure that decides the answer to the client: the first one worth retrying (so the client retries
- * and the transient problem can pass), otherwise the first one. "First" is completion order, as in Alloy.
+ * Hands `requests` to every receiver: receivers concurrently, each receiver the requests in order (the series
+ * of a push). A receiver that throws has a bug: that becomes a 500 failure. The failures come in completion
+ * order, as Alloy collects them, each worded by `describe`.
  */
-export function decisiveFailure(failures: readonly Failure[]): Failure | undefined {
-  return failures.find((f) => f.outcome.status === "failed") ?? failures[0];
-}
-
-/** The `Retry-After` value (whole seconds, rounded up) for a failure that carries a delay. */
-export function retryAfterSeconds(failure: Failure): string | undefined {
-  const o = failure.outcome;
-  if (o.status !== "failed" || o.retryAfterMs === undefined || !(o.retryAfterMs >= 0)) return undefined;
-  return String(Math.max(1, Math.ceil(o.retryAfterMs / 1000)));
+export async function forwardToAll<T>(
+  receivers: readonly Receiver[],
+  requests: readonly T[],
+  send: (receiver: Receiver, request: T) => Promise<Outcome>,
+  describe: (index: number, request: T, failure: Failure) => string,
+): Promise<FailedCall[]> {
+  const failures: FailedCall[] = [];
+  await Promise.all(
+    receivers.map(async (receiver, index) => {
+      for (const request of requests) {
+        const outcome = await callReceiver(() => send(receiver, request));
+        if (!outcome.ok) failures.push({ failure: outcome, text: describe(index, request, outcome) });
+      }
+    }),
+  );
+  return failures;
 }
 
 /** The `forward_headers` present on the request, by lower-case name; multiple values are joined with `, `. */
 export function pickHeaders(
   names: readonly string[],
   get: (name: string) => string | readonly string[] | undefined | null,
-): Readonly<Record<string, string>> | undefined {
-  if (names.length === 0) return undefined;
-  const out: Record<string, string> = {};
+): ForwardedHeaders {
+  if (names.length === 0) return NO_HEADERS;
+  let out: Record<string, string> | undefined;
   for (const name of names) {
     const v = get(name);
     if (v === undefined || v === null) continue;
+    out ??= {};
     out[name] = typeof v === "string" ? v : v.join(", ");
   }
-  return Object.keys(out).length === 0 ? undefined : out;
+  return out ?? NO_HEADERS;
 }
 
 /** All values of a request header in the order they arrived (Node keeps only one `Content-Type`). */

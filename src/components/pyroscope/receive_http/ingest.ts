@@ -9,27 +9,20 @@
  * `Bad Request: <message>`. Too large → 413, over the in-flight budget → 429 + `Retry-After`, too slow → 408.
  */
 import type { Logger } from "pino";
+import { IngestQuery } from "../../../pyroscope/ingest-query.ts";
 import { ensureServiceName } from "../../../pyroscope/label-rules.ts";
 import { Labels } from "../../../pyroscope/labels.ts";
 import { parseName } from "../../../pyroscope/name-grammar.ts";
-import type { Receiver } from "../../../pyroscope/receiver.ts";
-import {
-  callReceiver,
-  clientGoneSignal,
-  decisiveFailure,
-  type Failure,
-  headerValues,
-  type LiveSettings,
-  pickHeaders,
-  retryAfterSeconds,
-} from "./forward.ts";
+import type { IngestRequest } from "../../../pyroscope/receiver.ts";
+import { ingestAnswer } from "./answer.ts";
+import { clientGoneSignal, forwardToAll, headerValues, type LiveSettings, pickHeaders } from "./forward.ts";
 import { type BodyResult, precheckBody, readBody } from "./limits.ts";
-import { closeAfterResponse, sendEmpty, sendText, statusText } from "./respond.ts";
+import { closeAfterResponse, sendEmpty, sendText } from "./respond.ts";
 import type { Exchange, RouteHandler } from "./router.ts";
 
 /** Labels for an ingest request: `name` parsed with Pyroscope's grammar, then the `service_name` rule. */
-export function ingestLabels(query: string, logger: Logger): Labels {
-  const name = new URLSearchParams(query).get("name") ?? "";
+export function ingestLabels(query: IngestQuery, logger: Logger): Labels {
+  const name = query.name ?? "";
   let labels = Labels.EMPTY;
   if (name !== "") {
     try {
@@ -47,7 +40,9 @@ export function createIngestHandler(settings: () => LiveSettings, logger: Logger
   return async function ingest(ex: Exchange): Promise<void> {
     const { req, res } = ex;
     const live = settings();
-    const labels = ingestLabels(ex.query, logger);
+    // the query is read once, with Go's rules, and travels with the request to every receiver
+    const query = IngestQuery.parse(ex.query);
+    const labels = ingestLabels(query, logger);
 
     if (ex.expectsContinue) {
       const refused = precheckBody(req.headers, live.bodyLimits);
@@ -64,58 +59,32 @@ export function createIngestHandler(settings: () => LiveSettings, logger: Logger
     }
     ex.requestBytes = result.body.length;
     try {
-      const failures = await forwardIngest(live, ex, labels, result.body);
+      const request: IngestRequest = {
+        labels,
+        body: result.body,
+        contentType: headerValues(req, "content-type"),
+        path: ex.path,
+        query,
+        headers: pickHeaders(live.forwardHeaders, (name) => req.headers[name]),
+        signal: clientGoneSignal(res),
+      };
+      const failures = await forwardToAll(
+        live.receivers,
+        [request],
+        (receiver, r) => receiver.ingest(r),
+        (index, _r, f) => `failed to ingest profile to appendable ${index}: ${f.message}`,
+      );
       if (failures.length === 0) {
         sendEmpty(res, 200);
         return;
       }
-      logger.warn({ errors: failures.map((f) => f.message) }, "Failed to ingest profiles");
-      const failure = decisiveFailure(failures)!;
-      const status = validStatus(failure.outcome.httpStatus);
-      const text = statusText(status);
-      const retryAfter = retryAfterSeconds(failure);
-      ex.responseBytes = sendText(
-        res,
-        status,
-        failure.outcome.message === "" ? text : `${text}: ${failure.outcome.message}`,
-        retryAfter === undefined ? {} : { "Retry-After": retryAfter },
-      );
+      logger.warn({ errors: failures.map((f) => f.text) }, "Failed to ingest profiles");
+      const answer = ingestAnswer(failures);
+      ex.responseBytes = sendText(res, answer.status, answer.text, answer.headers);
     } finally {
       live.bodyLimits.budget.release(result.reserved);
     }
   };
-}
-
-async function forwardIngest(
-  live: LiveSettings,
-  ex: Exchange,
-  labels: Labels,
-  body: Buffer,
-): Promise<Failure[]> {
-  const { req, res } = ex;
-  const signal = clientGoneSignal(res);
-  const request = {
-    labels,
-    body,
-    contentType: headerValues(req, "content-type"),
-    path: ex.path,
-    query: ex.query,
-    headers: pickHeaders(live.forwardHeaders, (name) => req.headers[name]),
-    signal,
-  };
-  const failures: Failure[] = [];
-  await Promise.all(
-    live.receivers.map(async (receiver: Receiver, index) => {
-      const outcome = await callReceiver(() => receiver.ingest(request));
-      if (outcome.status !== "ok") {
-        failures.push({
-          outcome,
-          message: `failed to ingest profile to appendable ${index}: ${outcome.message}`,
-        });
-      }
-    }),
-  );
-  return failures;
 }
 
 /** Answers a body that could not be read; returns the response body size. */
@@ -149,8 +118,4 @@ function answerBodyProblem(ex: Exchange, problem: Exclude<BodyResult, { kind: "o
         `request body not received within ${problem.timeoutMs}ms (server_read_timeout)`,
       );
   }
-}
-
-function validStatus(status: number): number {
-  return Number.isInteger(status) && status >= 200 && status <= 599 ? status : 500;
 }

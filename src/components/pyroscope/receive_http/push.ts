@@ -49,16 +49,9 @@ import {
   formatPrometheusLabels,
   labelsFromPairs,
 } from "../../../pyroscope/label-rules.ts";
-import type { Outcome } from "../../../pyroscope/receiver.ts";
-import {
-  callReceiver,
-  clientGoneSignal,
-  decisiveFailure,
-  type Failure,
-  type LiveSettings,
-  pickHeaders,
-  retryAfterSeconds,
-} from "./forward.ts";
+import type { ForwardedHeaders, PushRequest as SeriesRequest } from "../../../pyroscope/receiver.ts";
+import { pushError } from "./answer.ts";
+import { clientGoneSignal, forwardToAll, type LiveSettings, pickHeaders } from "./forward.ts";
 import { budgetedGzip, InflateReservation, withInflateReservation } from "./inflate.ts";
 import { type BodyResult, precheckBody, readBody } from "./limits.ts";
 import { remapConnectParseError, remapGrpcParseError } from "./parse-error.ts";
@@ -91,71 +84,43 @@ export const ACCEPT_POST = [
   "application/proto",
 ].join(", ");
 
-/** The Connect code for a receiver's outcome: the downstream's meaning, not Alloy's blanket `internal`. */
-export function codeForOutcome(outcome: Exclude<Outcome, { status: "ok" }>): Code {
-  const s = outcome.httpStatus;
-  if (s === 429) return Code.ResourceExhausted;
-  if (s === 408 || s === 504) return Code.DeadlineExceeded;
-  if (s === 499) return Code.Canceled;
-  if (outcome.status === "failed") {
-    return s === 502 || s === 503 ? Code.Unavailable : Code.Internal;
-  }
-  switch (s) {
-    case 401:
-      return Code.Unauthenticated;
-    case 403:
-      return Code.PermissionDenied;
-    case 404:
-      return Code.NotFound;
-    case 409:
-      return Code.AlreadyExists;
-    case 412:
-      return Code.FailedPrecondition;
-    case 501:
-      return Code.Unimplemented;
-    default:
-      // 400, 413, 422 and any other refusal: the request itself is wrong, retrying will not help
-      return s >= 500 ? Code.Internal : Code.InvalidArgument;
-  }
-}
-
 /** Builds the push route handler; `settings` is read once per request. */
 export function createPushHandler(settings: () => LiveSettings, logger: Logger): RouteHandler {
   let handler: UniversalHandler | undefined;
   let handlerLimit = -1;
 
-  /** Hands every series to every receiver; the error to answer with when any of them failed. */
+  /**
+   * Hands every series to every receiver (each receiver gets the series in order; receivers run
+   * concurrently); the error to answer with when any of them failed. Each series is converted once, and the
+   * same request reaches every receiver.
+   */
   async function forward(
     live: LiveSettings,
     request: PushRequest,
     signal: AbortSignal,
-    headers: Readonly<Record<string, string>> | undefined,
+    headers: ForwardedHeaders,
   ): Promise<ConnectError | undefined> {
-    const failures: Failure[] = [];
-    await Promise.all(
-      live.receivers.map(async (receiver, index) => {
-        for (const series of request.series) {
-          const pairsLabels = labelsFromPairs(series.labels);
-          const labels = ensureServiceName(pairsLabels);
-          const samples = series.samples.map((s) => ({ id: s.ID, rawProfile: s.rawProfile }));
-          const outcome = await callReceiver(() => receiver.push({ labels, samples, signal, headers }));
-          if (outcome.status !== "ok") {
-            const where = `unable to append series ${formatPrometheusLabels(pairsLabels)} to appendable ${index}`;
-            failures.push({ outcome, message: `${where}: ${outcome.message}` });
-          }
-        }
-      }),
+    const series = request.series.map((s) => {
+      const pairs = labelsFromPairs(s.labels);
+      const converted: SeriesRequest = {
+        labels: ensureServiceName(pairs),
+        samples: s.samples.map((sample) => ({ id: sample.ID, rawProfile: sample.rawProfile })),
+        headers,
+        signal,
+      };
+      return { pairs, request: converted };
+    });
+    const failures = await forwardToAll(
+      live.receivers,
+      series,
+      (receiver, s) => receiver.push(s.request),
+      (index, s, f) =>
+        `unable to append series ${formatPrometheusLabels(s.pairs)} to appendable ${index}: ${f.message}`,
     );
     if (failures.length === 0) return undefined;
-    const messages = failures.map((f) => f.message);
-    logger.warn({ errors: messages }, "Failed to forward profiles requests");
-    const failure = decisiveFailure(failures)!;
-    const retryAfter = retryAfterSeconds(failure);
-    return new ConnectError(
-      messages.join("\n"),
-      codeForOutcome(failure.outcome),
-      retryAfter === undefined ? undefined : { "Retry-After": retryAfter },
-    );
+    const error = pushError(failures);
+    logger.warn({ errors: error.rawMessage.split("\n") }, "Failed to forward profiles requests");
+    return error;
   }
 
   const impl = {

@@ -60,7 +60,7 @@ test("the Node SDK's wall and heap profiles arrive downstream byte-identical wit
     });
     Pyroscope.start();
     const kinds = () =>
-      new Set(receiver.ingests.map((r) => (r.query.includes("sampleRate") ? "wall" : "heap")));
+      new Set(receiver.ingests.map((r) => (r.query.toString().includes("sampleRate") ? "wall" : "heap")));
     const deadline = Date.now() + 20_000;
     let work = 0;
     while (kinds().size < 2 && Date.now() < deadline) {

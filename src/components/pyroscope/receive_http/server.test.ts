@@ -11,7 +11,7 @@ import { connect as tlsConnect } from "node:tls";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { PusherService } from "../../../pyroscope/gen/push/v1/push_pb.ts";
-import type { Outcome } from "../../../pyroscope/receiver.ts";
+import { failure, OK, type Outcome } from "../../../pyroscope/receiver.ts";
 import { Secret } from "../../../syntax/value.ts";
 import type { TlsArguments } from "./arguments.ts";
 import { RecordingReceiver, type Running, rawRequest, sample, start, testArgs } from "./testkit.ts";
@@ -222,9 +222,7 @@ describe("in-flight budget", () => {
     const held = new Promise<Outcome>((r) => {
       release = r;
     });
-    const receiver = new RecordingReceiver((req) =>
-      req.labels.get("service_name") === "hold" ? held : { status: "ok" },
-    );
+    const receiver = new RecordingReceiver((req) => (req.labels.get("service_name") === "hold" ? held : OK));
     const running = await start(
       testArgs([receiver], { max_request_body_size: 1024 * 1024, max_inflight_body_size: 1024 * 1024 }),
     );
@@ -239,7 +237,7 @@ describe("in-flight budget", () => {
       assert.match(refused.body.toString(), /max_inflight_body_size/);
       // a small one still fits
       assert.equal((await rawRequest(`${running.url}/ingest?name=small`, { body: "x" })).status, 200);
-      release({ status: "ok" });
+      release(OK);
       assert.equal((await holding).status, 200);
       // and once the first is done, the budget is free again
       assert.equal(
@@ -247,7 +245,7 @@ describe("in-flight budget", () => {
         200,
       );
     } finally {
-      release({ status: "ok" });
+      release(OK);
       await running.stop();
     }
   });
@@ -259,9 +257,7 @@ describe("server_write_timeout", () => {
     const receiver = new RecordingReceiver((req) => {
       signal = req.signal;
       return new Promise<Outcome>((resolve) =>
-        req.signal?.addEventListener("abort", () =>
-          resolve({ status: "failed", httpStatus: 499, message: "gone" }),
-        ),
+        req.signal?.addEventListener("abort", () => resolve(failure(499, "gone"))),
       );
     });
     const running = await start(testArgs([receiver], { http: { server_write_timeout: 300 } }));
@@ -299,7 +295,7 @@ describe("stopping", () => {
         }),
       "the port no longer accepts connections",
     );
-    release({ status: "ok" });
+    release(OK);
     assert.equal((await inFlight).status, 200);
     await stopped;
   });

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import type { IngestRequest, Outcome, PushRequest, Receiver } from "../../../pyroscope/receiver.ts";
-import { OK } from "../../../pyroscope/receiver.ts";
+import { failure, OK } from "../../../pyroscope/receiver.ts";
 import type { BodySchema, Fields, InferFields } from "../../../syntax/schema.ts";
 import { type ReceiveHttpArguments, receiveHttpSchema } from "./arguments.ts";
 import { ReceiveHttp } from "./receive-http.ts";
@@ -33,14 +33,14 @@ export class RecordingReceiver implements Receiver {
   }
 }
 
-/** A failed outcome, as a receiver reports a plain error. */
+/** A failure worth retrying, as a receiver reports a plain error (a 5xx, 429 or 408). */
 export function failed(message: string, httpStatus = 500, retryAfterMs?: number): Outcome {
-  return { status: "failed", httpStatus, message, retryAfterMs };
+  return failure(httpStatus, message, { retryAfterMs });
 }
 
-/** A rejected outcome (a downstream 4xx). */
+/** A refusal (a downstream 4xx). */
 export function rejected(message: string, httpStatus: number): Outcome {
-  return { status: "rejected", httpStatus, message };
+  return failure(httpStatus, message);
 }
 
 /** The argument defaults with a listener on 127.0.0.1, a free port, and the given changes. */

@@ -1,20 +1,15 @@
 /**
  * One endpoint's retry loop (Alloy's per-endpoint goroutine in `Push` / `AppendIngest`): attempt, classify,
  * back off, try again, until success, a non-retryable failure, `max_backoff_retries` attempts, or the caller
- * giving up. The sleep honours a `Retry-After` from the endpoint (capped at `max_backoff_period`).
+ * giving up. The sleep honours a `Retry-After` from the endpoint (already capped at `max_backoff_period`).
  */
-import type { AttemptFailure, AttemptResult } from "./endpoint.ts";
-import { Backoff, type BackoffConfig, delayBeforeRetry, retryAfterMs, shouldRetry, sleep } from "./retry.ts";
+import type { Failure, Outcome } from "../../../pyroscope/receiver.ts";
+import { Backoff, type BackoffConfig, delayBeforeRetry, shouldRetry, sleep } from "./retry.ts";
 
 /** How an endpoint's retry loop ended. `retries` is Alloy's `(<n> retries)` counter. */
 export type DeliveryResult =
   | { readonly ok: true; readonly retries: number }
-  | {
-      readonly ok: false;
-      readonly retries: number;
-      readonly last: AttemptFailure;
-      readonly retryAfterMs?: number;
-    };
+  | { readonly ok: false; readonly retries: number; readonly last: Failure };
 
 /** Settings and hooks of one loop. */
 export interface DeliveryOptions {
@@ -23,7 +18,7 @@ export interface DeliveryOptions {
   /** Aborts the loop (no further attempts or sleeps). */
   readonly signal: AbortSignal;
   /** Called after a failed attempt, with the retry count so far. */
-  readonly onFailedAttempt?: (failure: AttemptFailure, retries: number) => void;
+  readonly onFailedAttempt?: (failure: Failure, retries: number) => void;
   /** Called just before each retry (after the backoff sleep): `pyroscope_write_retries_total`. */
   readonly onRetry?: () => void;
   /** Jitter source (tests). */
@@ -34,7 +29,7 @@ export interface DeliveryOptions {
 
 /** Runs `attempt` until it succeeds or the policy says stop. */
 export async function deliver(
-  attempt: () => Promise<AttemptResult>,
+  attempt: () => Promise<Outcome>,
   options: DeliveryOptions,
 ): Promise<DeliveryResult> {
   const backoff = new Backoff(options.backoff, options.random);
@@ -42,13 +37,9 @@ export async function deliver(
     const result = await attempt();
     if (result.ok) return { ok: true, retries: backoff.numRetries };
     options.onFailedAttempt?.(result, backoff.numRetries);
-    const after = retryAfterMs(result.retryAfter, options.backoff.maxBackoffMs);
-    const stop = (): DeliveryResult =>
-      after === undefined
-        ? { ok: false, retries: backoff.numRetries, last: result }
-        : { ok: false, retries: backoff.numRetries, last: result, retryAfterMs: after };
-    if (!shouldRetry(result.failure, options.retryOnHttp429)) return stop();
-    const delay = delayBeforeRetry(backoff.nextDelay(), after);
+    const stop = (): DeliveryResult => ({ ok: false, retries: backoff.numRetries, last: result });
+    if (!shouldRetry(result.code, options.retryOnHttp429)) return stop();
+    const delay = delayBeforeRetry(backoff.nextDelay(), result.retryAfterMs);
     if (!backoff.ongoing() || options.signal.aborted) return stop();
     const slept = await (options.sleep ?? sleep)(delay, options.signal);
     if (!slept || !backoff.ongoing()) return stop();

@@ -1,48 +1,49 @@
 /**
- * One configured endpoint of `pyroscope.write`: its HTTP client and single attempts on both paths.
+ * One configured endpoint of `pyroscope.write`: the one sender of everything that goes to it. Built once when
+ * the endpoint is (URL, HTTP client with auth, TLS and proxy, headers), and used by the direct fan-out, the
+ * queue's delivery loops and `profile-relay replay` alike. Each call is one attempt and returns an `Outcome`;
+ * a failure carries its Connect code (for the retry policy and the client's answer), the downstream's status,
+ * `Retry-After` and message, and the error text as Alloy words it.
  *
- * - Push: a Connect unary call to `<url>/push.v1.PusherService/Push` with binary protobuf, made by
- *   `@connectrpc/connect`'s Connect-protocol transport over our undici-based HTTP client (so TLS, proxies, auth
- *   and HTTP/2 apply), with `Connect-Timeout-Ms` = `remote_timeout`.
+ * - Push: a Connect unary call (binary protobuf) to `<url>/push.v1.PusherService/Push`, made as
+ *   `@connectrpc/connect`'s Connect transport makes it (its request headers, response validation and error
+ *   decoding), with the body encoded once by the caller and sent as it is on every attempt.
  * - Ingest: `POST <url path>/ingest?<query>` with the body exactly as received; success is HTTP 200.
- *
- * Each attempt returns a value (`AttemptResult`) with the failure classified for the retry policy and the
- * error text worded as Alloy's.
  */
 import { STATUS_CODES } from "node:http";
 import { posix } from "node:path";
-import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
-import type { UniversalClientRequest, UniversalClientResponse } from "@connectrpc/connect/protocol";
-import { createTransport } from "@connectrpc/connect/protocol-connect";
+import { gunzipSync } from "node:zlib";
+import { Code, ConnectError } from "@connectrpc/connect";
+import {
+  codeToString,
+  errorFromJsonBytes,
+  requestHeaderWithCompression,
+  validateResponseWithCompression,
+} from "@connectrpc/connect/protocol-connect";
 import { compressionGzip } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
-import { goMethod, HttpClient, type HttpClientOptions } from "../../../http/client.ts";
+import { goMethod, HttpClient, type HttpClientOptions, type HttpResponse } from "../../../http/client.ts";
 import { startDeadline } from "../../../http/deadline.ts";
 import { HeaderList, HOP_BY_HOP_HEADERS, isValidHeaderName } from "../../../http/headers.ts";
 import { redactUrl } from "../../../http/proxy.ts";
 import { USER_AGENT } from "../../../http/user-agent.ts";
-import { PusherService, type PushRequest } from "../../../pyroscope/gen/push/v1/push_pb.ts";
+import {
+  codeForHttpStatus,
+  type Failure,
+  type ForwardedHeaders,
+  OK,
+  type Outcome,
+} from "../../../pyroscope/receiver.ts";
 import type { EndpointArguments } from "./arguments.ts";
-import type { ConnectCodeName, Failure } from "./retry.ts";
+import { retryAfterMs } from "./retry.ts";
 
-/** A failed attempt: why (for the retry policy), Alloy's error text, and what the downstream said. */
-export interface AttemptFailure {
-  readonly ok: false;
-  readonly failure: Failure;
-  /** The error as Alloy words it, e.g. `unavailable: HTTP status 503 Service Unavailable`. */
-  readonly error: string;
-  /** The downstream's HTTP status, when it answered. */
-  readonly httpStatus?: number | undefined;
-  /** The downstream's own message (Connect error message, or the first 2 KiB of the body). */
-  readonly downstreamMessage?: string | undefined;
-  /** A `Retry-After` value from a 429 or 503 answer. */
-  readonly retryAfter?: string | undefined;
+/** A push as every endpoint sends it: the encoded `PushRequest` and the pass-through headers. */
+export interface PushCall {
+  readonly body: Uint8Array;
+  readonly headers: ForwardedHeaders;
 }
 
-/** The result of one attempt. */
-export type AttemptResult = { readonly ok: true } | AttemptFailure;
-
-/** An ingest call as the fan-out prepares it once for every endpoint. */
+/** An ingest as every endpoint sends it. */
 export interface IngestCall {
   readonly body: Uint8Array;
   readonly contentType: readonly string[];
@@ -50,7 +51,7 @@ export interface IngestCall {
   readonly path: string;
   /** The encoded query to send (with `name` rebuilt). */
   readonly query: string;
-  readonly forwardedHeaders: HeaderList;
+  readonly headers: ForwardedHeaders;
 }
 
 /** A query WHATWG URL serialization leaves unchanged (unreserved characters, escapes, `+`, `=`, `&`). */
@@ -58,8 +59,6 @@ const PLAIN_QUERY = /^[A-Za-z0-9\-._~%+=&]*$/;
 
 /** Alloy keeps this much of a failed ingest response body as the error message. */
 export const ERROR_BODY_LIMIT = 2048;
-
-const OK: AttemptResult = { ok: true };
 
 /** Headers Go's client would not send as given (`Host`, `Content-Length`) or that describe one connection. */
 const IGNORED_CONFIGURED = new Set([...HOP_BY_HOP_HEADERS, "host", "content-length"]);
@@ -74,25 +73,6 @@ const NOT_FORWARDABLE = new Set([
   "expect",
   "cookie",
 ]);
-
-const CODE_NAMES: Readonly<Record<number, ConnectCodeName>> = {
-  [Code.Canceled]: "canceled",
-  [Code.Unknown]: "unknown",
-  [Code.InvalidArgument]: "invalid_argument",
-  [Code.DeadlineExceeded]: "deadline_exceeded",
-  [Code.NotFound]: "not_found",
-  [Code.AlreadyExists]: "already_exists",
-  [Code.PermissionDenied]: "permission_denied",
-  [Code.ResourceExhausted]: "resource_exhausted",
-  [Code.FailedPrecondition]: "failed_precondition",
-  [Code.Aborted]: "aborted",
-  [Code.OutOfRange]: "out_of_range",
-  [Code.Unimplemented]: "unimplemented",
-  [Code.Internal]: "internal",
-  [Code.Unavailable]: "unavailable",
-  [Code.DataLoss]: "data_loss",
-  [Code.Unauthenticated]: "unauthenticated",
-};
 
 /** Per-endpoint build options. */
 export interface EndpointOptions extends HttpClientOptions {
@@ -114,6 +94,9 @@ export class Endpoint {
   readonly #hasAuth: boolean;
   /** `ingestUrl` without the query, by incoming path. */
   readonly #ingestPrefixes = new Map<string, string>();
+  readonly #pushUrl: string;
+  /** The push request headers when nothing is forwarded (the usual case), built once. */
+  readonly #pushHeaders: HeaderList;
 
   private constructor(args: EndpointArguments, base: URL, client: HttpClient, headers: HeaderList) {
     this.args = args;
@@ -132,6 +115,9 @@ export class Endpoint {
       args.oauth2 !== undefined ||
       (args.bearer_token?.reveal() ?? "") !== "" ||
       (args.bearer_token_file ?? "") !== "";
+    // Go's connect client trims every trailing slash of the base URL
+    this.#pushUrl = `${base.href.replace(/\/+$/, "")}${PUSH_PATH}`;
+    this.#pushHeaders = this.#buildPushHeaders({});
   }
 
   /** Builds the endpoint's client. Throws on a URL or TLS setting that cannot work. */
@@ -164,89 +150,109 @@ export class Endpoint {
   }
 
   /**
-   * The forwarded headers this endpoint sends: not hop-by-hop or protocol headers, not a header the endpoint
-   * configures itself, and no `Authorization` when the endpoint has its own credentials.
+   * The forwarded headers this endpoint sends, then its own `headers` over them: no hop-by-hop or protocol
+   * header, no header the endpoint configures itself, and no `Authorization` when the endpoint has its own
+   * credentials.
    */
-  #forwarded(forwarded: HeaderList, target: HeaderList): void {
-    for (const name of forwarded.names()) {
+  #withOwnHeaders(forwarded: ForwardedHeaders, target: HeaderList): HeaderList {
+    for (const name in forwarded) {
       if (NOT_FORWARDABLE.has(name) || name.startsWith("connect-") || this.#ownHeaderNames.has(name))
         continue;
       if (name === "authorization" && this.#hasAuth) continue;
-      for (const v of forwarded.getAll(name)) target.add(name, v);
+      target.add(name, forwarded[name]!);
     }
+    for (const name of this.#headers.names()) target.set(name, this.#headers.get(name) ?? "");
+    return target;
+  }
+
+  /**
+   * The headers of a push, as connect's Connect transport writes them (`requestHeaderWithCompression`:
+   * `Connect-Timeout-Ms`, `Content-Type: application/proto`, `Connect-Protocol-Version`, `Accept-Encoding`),
+   * with Alloy's `User-Agent` over any configured one.
+   */
+  #buildPushHeaders(forwarded: ForwardedHeaders): HeaderList {
+    const init = new Headers();
+    for (const [n, v] of pairs(this.#withOwnHeaders(forwarded, new HeaderList()).toFlat())) init.append(n, v);
+    const header = requestHeaderWithCompression(
+      "unary",
+      true,
+      this.args.remote_timeout,
+      init,
+      [compressionGzip],
+      null,
+      true,
+    );
+    header.set("User-Agent", USER_AGENT);
+    return HeaderList.fromHeaders(header);
   }
 
   /** One push attempt. */
-  async pushAttempt(
-    message: PushRequest,
-    forwarded: HeaderList,
-    signal: AbortSignal,
-  ): Promise<AttemptResult> {
+  async push(call: PushCall, signal: AbortSignal): Promise<Outcome> {
     const timeoutMs = this.args.remote_timeout;
-    if (timeoutMs <= 0) {
-      return {
-        ok: false,
-        failure: { kind: "deadline" },
-        error: "deadline_exceeded: context deadline exceeded",
-      };
-    }
-    const headers = new HeaderList();
-    this.#forwarded(forwarded, headers);
-    for (const name of this.#headers.names()) headers.set(name, this.#headers.get(name) ?? "");
-    const seen: PushSeen = {};
-    const transport = createTransport({
-      httpClient: (req) => this.#universal(req, seen),
-      baseUrl: pushBaseUrl(this.#base),
-      useBinaryFormat: true,
-      interceptors: [userAgentInterceptor],
-      acceptCompression: [compressionGzip],
-      sendCompression: null,
-      compressMinBytes: 1024,
-      readMaxBytes: 0xffffffff,
-      writeMaxBytes: 0xffffffff,
-    });
+    if (timeoutMs <= 0) return deadlineExceeded("deadline_exceeded: context deadline exceeded");
+    const headers = isEmpty(call.headers) ? this.#pushHeaders : this.#buildPushHeaders(call.headers);
+    const deadline = startDeadline(signal, timeoutMs);
+    let res: HttpResponse;
     try {
-      const init = new Headers();
-      for (const [n, v] of pairs(headers.toFlat())) init.append(n, v);
-      await createClient(PusherService, transport).push(message, { headers: init, timeoutMs, signal });
-      return OK;
+      res = await this.#client.request({
+        method: "POST",
+        url: this.#pushUrl,
+        headers,
+        body: call.body,
+        signal: deadline.signal,
+      });
     } catch (err) {
-      return pushFailure(ConnectError.from(err), seen);
+      deadline.dispose();
+      if (deadline.timeout.aborted && !signal.aborted) {
+        return deadlineExceeded("deadline_exceeded: context deadline exceeded");
+      }
+      if (signal.aborted) return canceled("canceled: context canceled");
+      return connectFailure(new ConnectError(errorText(err), Code.Unavailable));
+    }
+    try {
+      return await this.#pushAnswer(res);
+    } catch (err) {
+      if (deadline.timeout.aborted && !signal.aborted) {
+        return deadlineExceeded("deadline_exceeded: context deadline exceeded");
+      }
+      if (signal.aborted) return canceled("canceled: context canceled");
+      return connectFailure(ConnectError.from(err), res.status);
+    } finally {
+      deadline.dispose();
     }
   }
 
-  async #universal(req: UniversalClientRequest, seen: PushSeen): Promise<UniversalClientResponse> {
-    const chunks: Uint8Array[] = [];
-    if (req.body !== undefined) for await (const c of req.body) chunks.push(c);
-    let res: Awaited<ReturnType<HttpClient["request"]>>;
+  /** Reads a push response as connect's client does: 200 with a protobuf body, or a Connect error. */
+  async #pushAnswer(res: HttpResponse): Promise<Outcome> {
+    const header = toHeaders(res.headers);
+    let validated: ReturnType<typeof validateResponseWithCompression>;
     try {
-      res = await this.#client.request({
-        method: req.method,
-        url: req.url,
-        headers: HeaderList.fromHeaders(req.header),
-        body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks),
-        signal: req.signal,
-      });
+      validated = validateResponseWithCompression("unary", [compressionGzip], true, res.status, header);
     } catch (err) {
-      if (req.signal?.aborted) throw req.signal.reason;
-      throw new ConnectError(errorText(err), Code.Unavailable, undefined, undefined, err);
+      // Not a Connect error: the code comes from the status, and the start of the body is the downstream's
+      // message; reading it also frees the connection.
+      const detail = await readLimited(res.body, ERROR_BODY_LIMIT);
+      return connectFailure(
+        ConnectError.from(err),
+        res.status,
+        detail,
+        this.#retryAfter(res.status, header.get("retry-after")),
+      );
     }
-    seen.status = res.status;
-    const retryAfter = firstValue(res.headers["retry-after"]);
-    if (retryAfter !== undefined) seen.retryAfter = retryAfter;
-    const header = new Headers();
-    for (const [name, value] of Object.entries(res.headers)) {
-      if (value === undefined) continue;
-      for (const v of Array.isArray(value) ? value : [value]) header.append(name, v);
+    if (!validated.isUnaryError) {
+      await drain(res.body);
+      return OK;
     }
-    const contentType = firstValue(res.headers["content-type"]) ?? "";
-    if (res.status !== 200 && !contentType.startsWith("application/json")) {
-      // Not a Connect error: the client derives the code from the status and never reads the body, so keep
-      // its start as the downstream's message and drain it, which also frees the connection.
-      seen.body = await readLimited(res.body, ERROR_BODY_LIMIT);
-      return { status: res.status, header, body: emptyBody(), trailer: new Headers() };
-    }
-    return { status: res.status, header, body: res.body, trailer: new Headers() };
+    let bytes = await readAll(res.body, ERROR_BODY_LIMIT * 32);
+    if (validated.compression !== undefined)
+      bytes = gunzipSync(bytes, { maxOutputLength: ERROR_BODY_LIMIT * 32 });
+    const error = errorFromJsonBytes(bytes, header, validated.unaryError);
+    return connectFailure(
+      error,
+      res.status,
+      undefined,
+      this.#retryAfter(res.status, header.get("retry-after")),
+    );
   }
 
   /** The ingest URL for a call: the endpoint path joined with the incoming path, the query replaced. */
@@ -270,20 +276,12 @@ export class Endpoint {
   }
 
   /** One ingest attempt. */
-  async ingestAttempt(call: IngestCall, signal: AbortSignal): Promise<AttemptResult> {
+  async ingest(call: IngestCall, signal: AbortSignal): Promise<Outcome> {
     const url = this.ingestUrl(call.path, call.query);
     const shown = `${goMethod("POST")} "${redactUrl(url)}"`;
     const timeoutMs = this.args.remote_timeout;
-    if (timeoutMs <= 0) {
-      return {
-        ok: false,
-        failure: { kind: "deadline" },
-        error: `do request: ${shown}: context deadline exceeded`,
-      };
-    }
-    const headers = new HeaderList();
-    this.#forwarded(call.forwardedHeaders, headers);
-    for (const name of this.#headers.names()) headers.set(name, this.#headers.get(name) ?? "");
+    if (timeoutMs <= 0) return deadlineExceeded(`do request: ${shown}: context deadline exceeded`);
+    const headers = this.#withOwnHeaders(call.headers, new HeaderList());
     call.contentType.forEach((ct, i) => {
       if (i === 0) headers.set("Content-Type", ct);
       else headers.add("Content-Type", ct);
@@ -292,7 +290,7 @@ export class Endpoint {
 
     const deadline = startDeadline(signal, timeoutMs);
     const timeout = deadline.timeout;
-    let res: Awaited<ReturnType<HttpClient["request"]>>;
+    let res: HttpResponse;
     try {
       res = await this.#client.request({
         method: "POST",
@@ -307,15 +305,15 @@ export class Endpoint {
     }
     try {
       if (res.status !== 200) {
-        const message = await readLimited(res.body, ERROR_BODY_LIMIT);
+        const detail = await readLimited(res.body, ERROR_BODY_LIMIT);
+        const status = res.status;
         return {
           ok: false,
-          failure: { kind: "status", status: res.status },
-          error: `remote error: pyroscope write error: status=${res.status} msg=${message}`,
-          httpStatus: res.status,
-          downstreamMessage: message,
-          retryAfter:
-            res.status === 429 || res.status === 503 ? firstValue(res.headers["retry-after"]) : undefined,
+          code: codeForHttpStatus(status),
+          httpStatus: status,
+          message: `remote error: pyroscope write error: status=${status} msg=${detail}`,
+          detail,
+          retryAfterMs: this.#retryAfter(status, firstValue(res.headers["retry-after"])),
         };
       }
       await drain(res.body);
@@ -326,74 +324,59 @@ export class Endpoint {
       deadline.dispose();
     }
   }
-}
 
-/** What the HTTP layer saw of a push attempt's response. */
-interface PushSeen {
-  status?: number;
-  retryAfter?: string;
-  /** The start of a non-Connect error body. */
-  body?: string;
-}
-
-async function* emptyBody(): AsyncGenerator<Uint8Array> {}
-
-/** Go's connect client trims every trailing slash of the base URL. */
-function pushBaseUrl(base: URL): string {
-  return base.href.replace(/\/+$/, "");
-}
-
-/** Sets `User-Agent` on every push, overriding configured headers (Alloy's agent interceptor). */
-const userAgentInterceptor: Interceptor = (next) => async (req) => {
-  req.header.set("User-Agent", USER_AGENT);
-  return next(req);
-};
-
-function pushFailure(err: ConnectError, seen: PushSeen): AttemptFailure {
-  const code = CODE_NAMES[err.code] ?? "unknown";
-  if (err.code === Code.Canceled) {
-    return { ok: false, failure: { kind: "canceled" }, error: "canceled: context canceled" };
+  /** A `Retry-After` of a 429 or 503 answer, capped at `max_backoff_period`. */
+  #retryAfter(status: number, value: string | null | undefined): number | undefined {
+    if (status !== 429 && status !== 503) return undefined;
+    return retryAfterMs(value ?? undefined, this.args.max_backoff_period);
   }
-  if (err.code === Code.DeadlineExceeded && seen.status === undefined) {
-    return {
-      ok: false,
-      failure: { kind: "deadline" },
-      error: "deadline_exceeded: context deadline exceeded",
-    };
-  }
+}
+
+/** The one RPC the push path calls. */
+const PUSH_PATH = "/push.v1.PusherService/Push";
+
+function deadlineExceeded(message: string): Failure {
+  return { ok: false, code: Code.DeadlineExceeded, message };
+}
+
+function canceled(message: string): Failure {
+  return { ok: false, code: Code.Canceled, message };
+}
+
+/**
+ * A push failure in Alloy's words (`<code>: <message>`; connect-go says `HTTP status 503 Service
+ * Unavailable` where connect-es says `HTTP 503`), with what the downstream said.
+ */
+function connectFailure(err: ConnectError, status?: number, body?: string, retryAfterMs?: number): Failure {
+  const name = codeToString(err.code);
   let message = err.rawMessage;
-  if (seen.status !== undefined && message === `HTTP ${seen.status}`) {
-    message = `HTTP status ${seen.status} ${STATUS_CODES[seen.status] ?? ""}`.trimEnd();
+  if (status !== undefined && message === `HTTP ${status}`) {
+    message = `HTTP status ${status} ${STATUS_CODES[status] ?? ""}`.trimEnd();
   }
-  const status = seen.status;
   return {
     ok: false,
-    failure: { kind: "connect", code },
-    error: message === "" ? code : `${code}: ${message}`,
+    code: err.code,
     httpStatus: status,
-    downstreamMessage:
-      status === undefined ? undefined : seen.body !== undefined && seen.body !== "" ? seen.body : message,
-    retryAfter: status === 429 || status === 503 ? seen.retryAfter : undefined,
+    message: message === "" ? name : `${name}: ${message}`,
+    detail: status === undefined ? undefined : body !== undefined && body !== "" ? body : message,
+    retryAfterMs,
   };
 }
 
-function transportFailure(
-  err: unknown,
-  prefix: string,
-  parent: AbortSignal,
-  timeout: AbortSignal,
-): AttemptFailure {
-  if (timeout.aborted && !parent.aborted) {
-    return { ok: false, failure: { kind: "deadline" }, error: `${prefix}: context deadline exceeded` };
-  }
-  if (parent.aborted) {
-    return { ok: false, failure: { kind: "canceled" }, error: `${prefix}: context canceled` };
-  }
-  return { ok: false, failure: { kind: "other" }, error: `${prefix}: ${errorText(err)}` };
+function transportFailure(err: unknown, prefix: string, parent: AbortSignal, timeout: AbortSignal): Failure {
+  if (timeout.aborted && !parent.aborted) return deadlineExceeded(`${prefix}: context deadline exceeded`);
+  if (parent.aborted) return canceled(`${prefix}: context canceled`);
+  // Alloy: any other error is `connect.CodeOf(err)`, which is `unknown` (and retried)
+  return { ok: false, code: Code.Unknown, message: `${prefix}: ${errorText(err)}` };
 }
 
 /** Reads at most `limit` bytes as text and discards the rest, so the connection can be reused. */
 async function readLimited(body: AsyncIterable<Uint8Array>, limit: number): Promise<string> {
+  return Buffer.from(await readAll(body, limit)).toString("utf8");
+}
+
+/** Reads at most `limit` bytes and discards the rest. */
+async function readAll(body: AsyncIterable<Uint8Array>, limit: number): Promise<Uint8Array> {
   const kept: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -403,7 +386,7 @@ async function readLimited(body: AsyncIterable<Uint8Array>, limit: number): Prom
       size += part.byteLength;
     }
   }
-  return Buffer.concat(kept).toString("utf8");
+  return kept.length === 1 ? kept[0]! : Buffer.concat(kept);
 }
 
 async function drain(body: AsyncIterable<Uint8Array>): Promise<void> {
@@ -420,6 +403,20 @@ function cleanPath(p: string): string {
 
 function firstValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
+}
+
+function toHeaders(raw: HttpResponse["headers"]): Headers {
+  const header = new Headers();
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) header.append(name, v);
+  }
+  return header;
+}
+
+function isEmpty(headers: ForwardedHeaders): boolean {
+  for (const _ in headers) return false;
+  return true;
 }
 
 function* pairs(flat: readonly string[]): Generator<[string, string]> {

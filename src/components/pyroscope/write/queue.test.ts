@@ -7,11 +7,13 @@ import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/p
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
+import { Code } from "@connectrpc/connect";
 import {
   type FakePyroscope,
   type RecordedRequest,
   startFakePyroscope,
 } from "../../../../test/support/fake-pyroscope.ts";
+import { IngestQuery } from "../../../pyroscope/ingest-query.ts";
 import { Labels } from "../../../pyroscope/labels.ts";
 import type { IngestRequest, PushRequest } from "../../../pyroscope/receiver.ts";
 import { defaultsOf } from "../../../syntax/decode.ts";
@@ -70,6 +72,7 @@ function idOf(r: RecordedRequest): string {
 
 function pushOf(id: string, size = 64): PushRequest {
   return {
+    headers: {},
     labels: Labels.from({ __name__: "process_cpu", service_name: "app" }),
     samples: [{ id, rawProfile: Buffer.from(`profile ${id} `.padEnd(size, "x")) }],
   };
@@ -77,11 +80,12 @@ function pushOf(id: string, size = 64): PushRequest {
 
 function ingestOf(seq: number): IngestRequest {
   return {
+    headers: {},
     labels: Labels.from({ __name__: "app.cpu", seq: String(seq) }),
     body: Buffer.from(`ingest body ${seq}`),
     contentType: ["binary/octet-stream"],
     path: "/ingest",
-    query: `name=app.cpu%7Bseq%3D${seq}%7D&format=pprof`,
+    query: IngestQuery.parse(`name=app.cpu%7Bseq%3D${seq}%7D&format=pprof`),
   };
 }
 
@@ -145,11 +149,11 @@ describe("pyroscope.write with a queue", () => {
     const expected: string[] = [];
     for (let i = 0; i < 20; i++) {
       const outcome = await w.receiver.push(pushOf(`p${i}`));
-      assert.deepEqual(outcome, { status: "ok" });
+      assert.deepEqual(outcome, { ok: true });
       expected.push(`p${i}`);
     }
     for (let i = 0; i < 10; i++) {
-      assert.deepEqual(await w.receiver.ingest(ingestOf(i)), { status: "ok" });
+      assert.deepEqual(await w.receiver.ingest(ingestOf(i)), { ok: true });
       expected.push(`ingest-${i}`);
     }
     await until("the healthy endpoint has everything", () => up.accepted.length >= expected.length);
@@ -178,8 +182,8 @@ describe("pyroscope.write with a queue", () => {
       {},
       { external_labels: { env: "q" } },
     );
-    assert.deepEqual(await w.receiver.push(pushOf("client-id")), { status: "ok" });
-    assert.deepEqual(await w.receiver.push(pushOf("")), { status: "ok" });
+    assert.deepEqual(await w.receiver.push(pushOf("client-id")), { ok: true });
+    assert.deepEqual(await w.receiver.push(pushOf("")), { ok: true });
     const [first, second] = await b.fake.waitFor(2, { kind: "push" });
     const sample = (r: RecordedRequest | undefined) => r?.push?.series[0]?.samples[0];
     const byId = [first, second].sort((x) => (sample(x)?.ID === "client-id" ? -1 : 1));
@@ -198,7 +202,7 @@ describe("pyroscope.write with a queue", () => {
       ...pushOf("x"),
       labels: Labels.from({ service_name: "a", "bad-name": "v" }),
     });
-    assert.equal(bad.status, "rejected");
+    assert.equal(bad.ok, false);
     await w.stop();
   });
 
@@ -207,9 +211,10 @@ describe("pyroscope.write with a queue", () => {
     const w = await startQueued([ep(b, "b")], queueArgs(await tempDir(), { max_size: 8 * 1024 }));
     let i = 0;
     let outcome = await w.receiver.push(pushOf(`f${i}`, 1000));
-    while (outcome.status === "ok" && i < 100) outcome = await w.receiver.push(pushOf(`f${++i}`, 1000));
+    while (outcome.ok && i < 100) outcome = await w.receiver.push(pushOf(`f${++i}`, 1000));
     assert.deepEqual(outcome, {
-      status: "failed",
+      ok: false,
+      code: Code.ResourceExhausted,
       httpStatus: 429,
       message: "the queue is full (max_size 8192 bytes); try again later",
       retryAfterMs: 1000,
@@ -217,15 +222,15 @@ describe("pyroscope.write with a queue", () => {
     assert.ok(i >= 4 && i <= 8, `about max_size worth of profiles went in (${i})`);
     assert.equal(await w.metric("pyroscope_write_queue_full_rejections_total"), 1);
     assert.deepEqual(
-      (await w.receiver.push(pushOf("huge", 9000))).status,
-      "rejected",
+      (await w.receiver.push(pushOf("huge", 9000))).ok,
+      false,
       "a profile larger than max_size can never fit: 413",
     );
 
     b.down = false;
     await until("the backlog is delivered", () => b.accepted.length >= i);
     await until("room again", async () =>
-      (await w.receiver.push(pushOf("later", 1000))).status === "ok" ? true : undefined,
+      (await w.receiver.push(pushOf("later", 1000))).ok ? true : undefined,
     );
     await w.stop();
   });
@@ -236,7 +241,7 @@ describe("pyroscope.write with a queue", () => {
       [ep(b, "b")],
       queueArgs(await tempDir(), { max_age: 300, max_inflight_per_endpoint: 2 }),
     );
-    for (let i = 0; i < 5; i++) assert.deepEqual(await w.receiver.push(pushOf(`old${i}`)), { status: "ok" });
+    for (let i = 0; i < 5; i++) assert.deepEqual(await w.receiver.push(pushOf(`old${i}`)), { ok: true });
     await until("every item expired", async () =>
       (await w.metric("pyroscope_write_queue_expired_total", { endpoint: "b" })) === 5 ? true : undefined,
     );
@@ -253,8 +258,7 @@ describe("pyroscope.write with a queue", () => {
     const b = await backend(true);
     const queue = queueArgs(dir, { max_inflight_per_endpoint: 1 });
     const first = await startQueued([ep(b, "b")], queue);
-    for (let i = 0; i < 10; i++)
-      assert.deepEqual(await first.receiver.push(pushOf(`r${i}`)), { status: "ok" });
+    for (let i = 0; i < 10; i++) assert.deepEqual(await first.receiver.push(pushOf(`r${i}`)), { ok: true });
     await first.stop();
 
     // a crash in the middle of a write leaves half a record at the end of the last segment
@@ -322,8 +326,7 @@ describe("pyroscope.write with a queue", () => {
     const b = await backend();
     b.refuse.set("bad", 400);
     const w = await startQueued([ep(b, "b")], queueArgs(dir));
-    for (const id of ["ok1", "bad", "ok2"])
-      assert.deepEqual(await w.receiver.push(pushOf(id)), { status: "ok" });
+    for (const id of ["ok1", "bad", "ok2"]) assert.deepEqual(await w.receiver.push(pushOf(id)), { ok: true });
     await until("dead-lettered", async () =>
       (await w.metric("pyroscope_write_queue_dead_lettered_total", { endpoint: "b" })) === 1
         ? true

@@ -11,7 +11,7 @@ import { prepareIngestQuery, preparePushLabels } from "./prepare.ts";
 import type { Queue } from "./queue/queue.ts";
 
 /** A receiver that queues. */
-export class QueuedReceiver implements Receiver {
+export class QueuedWrite implements Receiver {
   readonly #queue: Queue;
   readonly #external: Readonly<Record<string, string>>;
   readonly #metrics: WriteMetrics;
@@ -38,7 +38,7 @@ export class QueuedReceiver implements Receiver {
         kind: "push",
         id: randomUUID(),
         receivedAt: this.#now(),
-        headers: Object.entries(request.headers ?? {}),
+        headers: Object.entries(request.headers),
         labels: labels.value.toArray(),
         samples: request.samples.map((s) =>
           s.id === "" ? { id: randomUUID(), rawProfile: s.rawProfile } : s,
@@ -58,7 +58,7 @@ export class QueuedReceiver implements Receiver {
         kind: "ingest",
         id: randomUUID(),
         receivedAt: this.#now(),
-        headers: Object.entries(request.headers ?? {}),
+        headers: Object.entries(request.headers),
         body: request.body,
         contentType: request.contentType,
         path: request.path,

@@ -1,40 +1,38 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { Code } from "@connectrpc/connect";
+import { codeFromString } from "@connectrpc/connect/protocol-connect";
+import { codeForHttpStatus, type Failure, type Outcome } from "../../../pyroscope/receiver.ts";
 import { deliver } from "./deliver.ts";
-import type { AttemptResult } from "./endpoint.ts";
-import {
-  Backoff,
-  backoffRanges,
-  type ConnectCodeName,
-  delayBeforeRetry,
-  type Failure,
-  retryAfterMs,
-  shouldRetry,
-} from "./retry.ts";
+import { Backoff, backoffRanges, delayBeforeRetry, retryAfterMs, shouldRetry } from "./retry.ts";
 
 describe("shouldRetry (Alloy Test_shouldRetry_On429 and §2.6)", () => {
-  const cases: [string, Failure, boolean, boolean][] = [
-    // name, failure, with retry_on_http_429, without
-    ["429", { kind: "status", status: 429 }, true, false],
-    ["408", { kind: "status", status: 408 }, true, true],
-    ["500", { kind: "status", status: 500 }, true, true],
-    ["503", { kind: "status", status: 503 }, true, true],
-    ["400", { kind: "status", status: 400 }, false, false],
-    ["404", { kind: "status", status: 404 }, false, false],
-    ["202", { kind: "status", status: 202 }, false, false],
-    ["307", { kind: "status", status: 307 }, false, false],
-    ["deadline", { kind: "deadline" }, true, true],
-    ["canceled", { kind: "canceled" }, false, false],
-    ["ingest transport error (unknown)", { kind: "other" }, true, true],
+  const statuses: [number, boolean, boolean][] = [
+    // ingest status, with retry_on_http_429, without
+    [429, true, false],
+    [408, true, true],
+    [500, true, true],
+    [501, true, true],
+    [503, true, true],
+    [504, true, true],
+    [400, false, false],
+    [404, false, false],
+    [202, false, false],
+    [307, false, false],
   ];
-  for (const [name, failure, on, off] of cases) {
-    test(name, () => {
-      assert.equal(shouldRetry(failure, true), on);
-      assert.equal(shouldRetry(failure, false), off);
+  for (const [status, on, off] of statuses) {
+    test(`ingest status ${status}`, () => {
+      assert.equal(shouldRetry(codeForHttpStatus(status), true), on);
+      assert.equal(shouldRetry(codeForHttpStatus(status), false), off);
     });
   }
+  test("deadline, canceled, and an ingest transport error (unknown)", () => {
+    assert.equal(shouldRetry(Code.DeadlineExceeded, false), true);
+    assert.equal(shouldRetry(Code.Canceled, true), false);
+    assert.equal(shouldRetry(Code.Unknown, false), true);
+  });
 
-  const codes: [ConnectCodeName, boolean, boolean][] = [
+  const codes: [string, boolean, boolean][] = [
     ["deadline_exceeded", true, true],
     ["unknown", true, true],
     ["internal", true, true],
@@ -54,8 +52,8 @@ describe("shouldRetry (Alloy Test_shouldRetry_On429 and §2.6)", () => {
   ];
   for (const [code, on, off] of codes) {
     test(`connect ${code}`, () => {
-      assert.equal(shouldRetry({ kind: "connect", code }, true), on);
-      assert.equal(shouldRetry({ kind: "connect", code }, false), off);
+      assert.equal(shouldRetry(codeFromString(code)!, true), on);
+      assert.equal(shouldRetry(codeFromString(code)!, false), off);
     });
   }
 });
@@ -139,13 +137,13 @@ describe("Retry-After", () => {
 });
 
 describe("deliver: the per-endpoint loop", () => {
-  const fail = (failure: Failure, extra: Partial<AttemptResult> = {}): AttemptResult => ({
+  const fail = (code: Code, extra: Partial<Failure> = {}): Failure => ({
     ok: false,
-    failure,
-    error: "boom",
+    code,
+    message: "boom",
     ...extra,
   });
-  const run = async (results: AttemptResult[], maxRetries: number, retryOnHttp429 = true) => {
+  const run = async (results: Outcome[], maxRetries: number, retryOnHttp429 = true) => {
     let calls = 0;
     let retries = 0;
     const result = await deliver(async () => results[Math.min(calls++, results.length - 1)]!, {
@@ -164,21 +162,21 @@ describe("deliver: the per-endpoint loop", () => {
   });
 
   test("retryable failures until exhausted: N attempts, N-1 retries counted, (N retries) reported", async () => {
-    const { result, calls, retries } = await run([fail({ kind: "status", status: 503 })], 4);
+    const { result, calls, retries } = await run([fail(Code.Unavailable, { httpStatus: 503 })], 4);
     assert.equal(calls, 4);
     assert.equal(retries, 3);
     assert.equal(result.retries, 4);
   });
 
   test("non-retryable failure stops at once with 0 retries", async () => {
-    const { result, calls } = await run([fail({ kind: "status", status: 400 })], 10);
+    const { result, calls } = await run([fail(Code.InvalidArgument, { httpStatus: 400 })], 10);
     assert.equal(calls, 1);
     assert.equal(result.retries, 0);
   });
 
   test("recovers after failures", async () => {
     const { result, calls, retries } = await run(
-      [fail({ kind: "deadline" }), fail({ kind: "other" }), { ok: true }],
+      [fail(Code.DeadlineExceeded), fail(Code.Unknown), { ok: true }],
       10,
     );
     assert.deepEqual(result, { ok: true, retries: 2 });
@@ -193,7 +191,7 @@ describe("deliver: the per-endpoint loop", () => {
       async () => {
         calls++;
         controller.abort();
-        return fail({ kind: "other" });
+        return fail(Code.Unknown);
       },
       {
         backoff: { minBackoffMs: 10_000, maxBackoffMs: 10_000, maxRetries: 0 },
@@ -205,13 +203,16 @@ describe("deliver: the per-endpoint loop", () => {
     assert.equal(result.ok, false);
   });
 
-  test("the last Retry-After is reported, capped by the maximum backoff", async () => {
+  test("the last failure, with its Retry-After, is reported", async () => {
     const controller = new AbortController();
-    const result = await deliver(async () => fail({ kind: "status", status: 429 }, { retryAfter: "120" }), {
-      backoff: { minBackoffMs: 0, maxBackoffMs: 5_000, maxRetries: 1 },
-      retryOnHttp429: false,
-      signal: controller.signal,
-    });
-    assert.equal(result.ok ? 0 : result.retryAfterMs, 5_000);
+    const result = await deliver(
+      async () => fail(Code.ResourceExhausted, { httpStatus: 429, retryAfterMs: 5_000 }),
+      {
+        backoff: { minBackoffMs: 0, maxBackoffMs: 5_000, maxRetries: 1 },
+        retryOnHttp429: false,
+        signal: controller.signal,
+      },
+    );
+    assert.equal(result.ok ? 0 : result.last.retryAfterMs, 5_000);
   });
 });

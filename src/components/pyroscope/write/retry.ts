@@ -1,70 +1,21 @@
 /**
- * Retry policy of `pyroscope.write` (spec §2.6), as pure functions plus dskit's backoff state:
+ * Retry policy of `pyroscope.write` (Alloy's `write.go`), as pure functions plus dskit's backoff state:
  * - `shouldRetry`: which failures are retried (deadlines, 408, 5xx, Connect's transient codes; 429 and
  *   `resource_exhausted` only with `retry_on_http_429`);
  * - `Backoff`: exponential ranges with uniform jitter, and `max_backoff_retries` counting attempts;
  * - `retryAfterMs`: a server's `Retry-After`, which we honour (Alloy ignores it), capped by the maximum backoff.
  */
-
-/** Connect error codes by their wire names. */
-export type ConnectCodeName =
-  | "canceled"
-  | "unknown"
-  | "invalid_argument"
-  | "deadline_exceeded"
-  | "not_found"
-  | "already_exists"
-  | "permission_denied"
-  | "resource_exhausted"
-  | "failed_precondition"
-  | "aborted"
-  | "out_of_range"
-  | "unimplemented"
-  | "internal"
-  | "unavailable"
-  | "data_loss"
-  | "unauthenticated";
+import { Code } from "@connectrpc/connect";
+import { isRetryable } from "../../../pyroscope/receiver.ts";
 
 /**
- * Why one attempt failed, as far as retrying is concerned:
- * - `deadline`: the attempt's `remote_timeout` (or the caller's deadline) passed;
- * - `canceled`: the caller gave up;
- * - `status`: the ingest path got an HTTP status other than 200 (Alloy's `PyroscopeWriteError`);
- * - `connect`: the push path failed with a Connect code (transport failures are `unavailable`);
- * - `other`: any other ingest-path error (Alloy classifies it as Connect `unknown`, so it is retried).
+ * Alloy's `shouldRetry`, on the failure's Connect code (the endpoint gives an ingest status the code that keeps
+ * Alloy's status rule: 408 and 5xx retryable, 429 `resource_exhausted`): deadlines, `unknown`, `internal`,
+ * `unavailable`, `data_loss` and `aborted` are retried; `resource_exhausted` only with `retry_on_http_429`.
  */
-export type Failure =
-  | { readonly kind: "deadline" }
-  | { readonly kind: "canceled" }
-  | { readonly kind: "status"; readonly status: number }
-  | { readonly kind: "connect"; readonly code: ConnectCodeName }
-  | { readonly kind: "other" };
-
-const RETRYABLE_CODES: ReadonlySet<ConnectCodeName> = new Set([
-  "deadline_exceeded",
-  "unknown",
-  "internal",
-  "unavailable",
-  "data_loss",
-  "aborted",
-]);
-
-/** Alloy's `shouldRetry`, checked in its order. */
-export function shouldRetry(failure: Failure, retryOnHttp429: boolean): boolean {
-  switch (failure.kind) {
-    case "deadline":
-      return true;
-    case "canceled":
-      return false;
-    case "status":
-      if (failure.status === 429) return retryOnHttp429;
-      return failure.status === 408 || failure.status >= 500;
-    case "connect":
-      if (failure.code === "resource_exhausted") return retryOnHttp429;
-      return RETRYABLE_CODES.has(failure.code);
-    case "other":
-      return true;
-  }
+export function shouldRetry(code: Code, retryOnHttp429: boolean): boolean {
+  if (code === Code.ResourceExhausted) return retryOnHttp429;
+  return isRetryable(code);
 }
 
 /** Backoff settings of one endpoint, in milliseconds. */

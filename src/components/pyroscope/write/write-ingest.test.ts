@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
+import { Code } from "@connectrpc/connect";
 import {
   headerValues,
   type RecordedRequest,
@@ -7,6 +8,7 @@ import {
 } from "../../../../test/support/fake-pyroscope.ts";
 import { readFixture } from "../../../../test/support/fixtures.ts";
 import { USER_AGENT } from "../../../http/user-agent.ts";
+import { IngestQuery } from "../../../pyroscope/ingest-query.ts";
 import { Labels } from "../../../pyroscope/labels.ts";
 import { parseName } from "../../../pyroscope/name-grammar.ts";
 import type { IngestRequest } from "../../../pyroscope/receiver.ts";
@@ -17,11 +19,12 @@ const DATA = new TextEncoder().encode("test-profile-data");
 
 function profile(labels: Record<string, string>, overrides: Partial<IngestRequest> = {}): IngestRequest {
   return {
+    headers: {},
     labels: Labels.from(labels),
     body: DATA,
     contentType: ["ct1", "ct2"],
     path: "/ingest",
-    query: "key=value",
+    query: IngestQuery.parse("key=value"),
     ...overrides,
   };
 }
@@ -50,7 +53,7 @@ describe("pyroscope.write ingest path (Alloy AppendIngestTestSuite)", () => {
     const outcome = await w.receiver.ingest(
       profile({ __name__: "my.awesome.app.cpu", env: "staging", region: "us-west-1" }),
     );
-    assert.deepEqual(outcome, { status: "ok" });
+    assert.deepEqual(outcome, { ok: true });
     assert.equal(fake.ingests.length, 1);
     const [req] = fake.ingests;
     assert.ok(req);
@@ -84,7 +87,12 @@ describe("pyroscope.write ingest path (Alloy AppendIngestTestSuite)", () => {
     );
     after(() => w.stop());
     const outcome = await w.receiver.ingest(profile({ __name__: "test.profile" }));
-    assert.deepEqual(outcome, { status: "rejected", httpStatus: 400, message: "I don't like your profile" });
+    assert.deepEqual(outcome, {
+      ok: false,
+      code: Code.InvalidArgument,
+      httpStatus: 400,
+      message: "I don't like your profile",
+    });
     assert.equal(fake.ingests.length, 3);
     const log = w.logs.join("");
     assert.match(
@@ -101,7 +109,7 @@ describe("pyroscope.write ingest path (Alloy AppendIngestTestSuite)", () => {
     const w = await startWrite(writeArgs({ endpoint: [endpointArgs({ url: fake.url, ...FAST })] }));
     after(() => w.stop());
     assert.deepEqual(await w.receiver.ingest(profile({ __name__: "test.profile", service: "x" })), {
-      status: "ok",
+      ok: true,
     });
     assert.equal(fake.ingests.length, 2);
   });
@@ -115,7 +123,8 @@ describe("pyroscope.write ingest path (Alloy AppendIngestTestSuite)", () => {
     after(() => w.stop());
     const outcome = await w.receiver.ingest(profile({ __name__: "test.profile" }));
     assert.deepEqual(outcome, {
-      status: "failed",
+      ok: false,
+      code: Code.Unavailable,
       httpStatus: 503,
       message: `failed to ingest to endpoint ${fake.url} (3 retries): remote error: pyroscope write error: status=503 msg=service always unavailable`,
       retryAfterMs: undefined,
@@ -143,7 +152,7 @@ describe("pyroscope.write ingest path (Alloy AppendIngestTestSuite)", () => {
     after(() => w.stop());
     assert.deepEqual(
       await w.receiver.ingest(profile({ service_name: "test-service", valid_label: "value", __name__: "n" })),
-      { status: "ok" },
+      { ok: true },
     );
     const bad: [Record<string, string>, RegExp][] = [
       [{ service_name: "test-service", "invalid-label": "value" }, /invalid label name/],
@@ -152,8 +161,8 @@ describe("pyroscope.write ingest path (Alloy AppendIngestTestSuite)", () => {
     ];
     for (const [labels, re] of bad) {
       const outcome = await w.receiver.ingest(profile(labels));
-      assert.equal(outcome.status, "rejected");
-      assert.match(outcome.status === "rejected" ? outcome.message : "", re);
+      assert.equal(outcome.ok, false);
+      assert.match(!outcome.ok ? outcome.message : "", re);
     }
     assert.equal(fake.ingests.length, 1);
     // Unlike the push path, the ingest path's total latency is observed even for invalid labels (as in Alloy).
@@ -172,9 +181,9 @@ describe("pyroscope.write ingest path (Alloy AppendIngestTestSuite)", () => {
       const outcome = await w.receiver.ingest(profile({ __name__: "x" }));
       await w.stop();
       await fake.close();
-      assert.equal(outcome.status, "failed");
-      assert.match(outcome.status === "failed" ? outcome.message : "", /status=429/);
-      assert.equal(outcome.status === "failed" ? outcome.httpStatus : 0, 429);
+      assert.equal(outcome.ok, false);
+      assert.match(!outcome.ok ? outcome.message : "", /status=429/);
+      assert.equal(!outcome.ok ? outcome.httpStatus : 0, 429);
       assert.equal(fake.ingests.length, requests);
     }
   });
@@ -196,11 +205,11 @@ describe("pyroscope.write ingest path: request details", () => {
         { __name__: "test.app", env: "prod", service_name: "test.app" },
         {
           contentType: ["multipart/form-data; boundary=X"],
-          query: "name=test.app%7Benv%3Dprod%7D&until=2&from=1&format=jfr",
+          query: IngestQuery.parse("name=test.app%7Benv%3Dprod%7D&until=2&from=1&format=jfr"),
         },
       ),
     );
-    assert.deepEqual(outcome, { status: "ok" });
+    assert.deepEqual(outcome, { ok: true });
     const [req] = fake.ingests;
     assert.equal(req?.path, "/pyroscope/ingest");
     assert.equal(
@@ -231,7 +240,8 @@ describe("pyroscope.write ingest path: request details", () => {
     const w = await startWrite(writeArgs({ endpoint: [endpointArgs({ url: fake.url, ...FAST })] }));
     after(() => w.stop());
     assert.deepEqual(await w.receiver.ingest(profile({ __name__: "x" })), {
-      status: "rejected",
+      ok: false,
+      code: Code.InvalidArgument,
       httpStatus: 202,
       message: "accepted?",
     });
@@ -244,7 +254,7 @@ describe("pyroscope.write ingest path: request details", () => {
     const w = await startWrite(writeArgs({ endpoint: [endpointArgs({ url: fake.url })] }));
     after(() => w.stop());
     const outcome = await w.receiver.ingest(profile({ __name__: "x" }));
-    assert.equal(outcome.status === "rejected" ? outcome.message : "", "x".repeat(2048));
+    assert.equal(!outcome.ok ? outcome.message : "", "x".repeat(2048));
   });
 
   test("a configured User-Agent wins on ingest (Alloy sends Go's default otherwise)", async () => {
@@ -295,10 +305,10 @@ describe("pyroscope.write ingest path: request details", () => {
       }),
     );
     after(() => w.stop());
-    const outcome = await w.receiver.ingest(profile({ __name__: "x" }, { query: "" }));
-    assert.equal(outcome.status, "failed");
+    const outcome = await w.receiver.ingest(profile({ __name__: "x" }, { query: IngestQuery.parse("") }));
+    assert.equal(outcome.ok, false);
     assert.equal(
-      outcome.status === "failed" ? outcome.message : "",
+      !outcome.ok ? outcome.message : "",
       `failed to ingest to endpoint ${fake.url} (2 retries): do request: Post "${fake.url}/ingest?name=x%7B%7D": context deadline exceeded`,
     );
     assert.equal(fake.ingests.length, 2);
@@ -309,7 +319,7 @@ describe("pyroscope.write ingest path: request details", () => {
     after(() => fake.close());
     const w = await startWrite(writeArgs({ endpoint: [endpointArgs({ url: fake.url, ...FAST })] }));
     after(() => w.stop());
-    assert.deepEqual(await w.receiver.ingest(profile({ __name__: "x" })), { status: "ok" });
+    assert.deepEqual(await w.receiver.ingest(profile({ __name__: "x" })), { ok: true });
     assert.equal(fake.ingests.length, 2);
   });
 
@@ -321,7 +331,7 @@ describe("pyroscope.write ingest path: request details", () => {
     );
     after(() => w.stop());
     const outcome = await w.receiver.ingest(profile({ __name__: "x" }));
-    assert.equal(outcome.status === "failed" ? outcome.retryAfterMs : -1, 0);
+    assert.equal(!outcome.ok ? outcome.retryAfterMs : -1, 0);
   });
 
   test("3xx: relayed when follow_redirects=false, followed (307 keeps the body) otherwise", async () => {
@@ -335,12 +345,12 @@ describe("pyroscope.write ingest path: request details", () => {
     );
     after(() => noFollow.stop());
     const relayed = await noFollow.receiver.ingest(profile({ __name__: "x" }));
-    assert.equal(relayed.status, "rejected");
-    assert.equal(relayed.status === "rejected" ? relayed.httpStatus : 0, 307);
+    assert.equal(relayed.ok, false);
+    assert.equal(!relayed.ok ? relayed.httpStatus : 0, 307);
 
     const follow = await startWrite(writeArgs({ endpoint: [endpointArgs({ url: redirecting.url })] }));
     after(() => follow.stop());
-    assert.deepEqual(await follow.receiver.ingest(profile({ __name__: "x" })), { status: "ok" });
+    assert.deepEqual(await follow.receiver.ingest(profile({ __name__: "x" })), { ok: true });
     const [moved] = target.ingests;
     assert.equal(moved?.method, "POST");
     assert.equal(moved?.query, "moved=1");
@@ -361,9 +371,12 @@ describe("pyroscope.write ingest path: request details", () => {
       const body = readFixture(b.file);
       assert.deepEqual(
         await w.receiver.ingest(
-          profile({ __name__: "svc.cpu" }, { body, contentType: b.ct, query: "format=pprof" }),
+          profile(
+            { __name__: "svc.cpu" },
+            { body, contentType: b.ct, query: IngestQuery.parse("format=pprof") },
+          ),
         ),
-        { status: "ok" },
+        { ok: true },
       );
     }
     assert.deepEqual(

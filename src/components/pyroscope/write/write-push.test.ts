@@ -8,8 +8,9 @@ import { testCertificates } from "../../../../test/support/certs.ts";
 import { headerValues, startFakePyroscope } from "../../../../test/support/fake-pyroscope.ts";
 import { USER_AGENT } from "../../../http/user-agent.ts";
 import { PusherService, type PushRequest as PushMessage } from "../../../pyroscope/gen/push/v1/push_pb.ts";
+import { IngestQuery } from "../../../pyroscope/ingest-query.ts";
 import { Labels } from "../../../pyroscope/labels.ts";
-import type { PushRequest } from "../../../pyroscope/receiver.ts";
+import { isRetryable, type PushRequest } from "../../../pyroscope/receiver.ts";
 import { Secret } from "../../../syntax/value.ts";
 import { endpointArgs, startWrite, writeArgs } from "./test-harness.ts";
 
@@ -49,6 +50,7 @@ const FAST = { min_backoff_period: 1, max_backoff_period: 2 } as const;
 
 function series(labels: Record<string, string>, samples = [{ id: "test-request-id", raw: "pprofraw" }]) {
   return {
+    headers: {},
     labels: Labels.from(labels),
     samples: samples.map((s) => ({ id: s.id, rawProfile: new TextEncoder().encode(s.raw) })),
   } satisfies PushRequest;
@@ -89,10 +91,10 @@ describe("pyroscope.write push path: fan-out (Alloy Test_Write_FanOut)", async (
     after(() => w.stop());
     pushTotal = 0;
     const outcome = await w.receiver.push(series(TEST_LABELS));
-    assert.equal(outcome.status, "failed");
-    assert.match(outcome.status === "failed" ? outcome.message : "", /unknown: test/);
+    assert.equal(outcome.ok, false);
+    assert.match(!outcome.ok ? outcome.message : "", /unknown: test/);
     assert.match(
-      outcome.status === "failed" ? outcome.message : "",
+      !outcome.ok ? outcome.message : "",
       new RegExp(`^failed to push to endpoint ${servers[0]!.url} \\(1 retries\\): unknown: test$`),
     );
     assert.equal(pushTotal, 10);
@@ -102,7 +104,7 @@ describe("pyroscope.write push path: fan-out (Alloy Test_Write_FanOut)", async (
     const w = await startWrite(writeArgs({ endpoint: endpoints.slice(1), external_labels: { foo: "buzz" } }));
     after(() => w.stop());
     pushTotal = 0;
-    assert.deepEqual(await w.receiver.push(series(TEST_LABELS)), { status: "ok" });
+    assert.deepEqual(await w.receiver.push(series(TEST_LABELS)), { ok: true });
     assert.equal(pushTotal, 9);
   });
 
@@ -112,8 +114,8 @@ describe("pyroscope.write push path: fan-out (Alloy Test_Write_FanOut)", async (
     after(() => w.stop());
     pushTotal = 0;
     const outcome = await w.receiver.push(series(TEST_LABELS));
-    assert.equal(outcome.status, "failed");
-    assert.match(outcome.status === "failed" ? outcome.message : "", /\(3 retries\): unknown: test$/);
+    assert.equal(outcome.ok, false);
+    assert.match(!outcome.ok ? outcome.message : "", /\(3 retries\): unknown: test$/);
     assert.equal(pushTotal, 3);
     assert.equal(await w.metric("pyroscope_write_retries_total", { endpoint: servers[0]!.url }), 2);
   });
@@ -128,9 +130,9 @@ describe("pyroscope.write push path", () => {
     after(() => server.close());
     const w = await startWrite(writeArgs());
     after(() => w.stop());
-    assert.deepEqual(await w.receiver.push(series({ __name__: "test" })), { status: "ok" });
+    assert.deepEqual(await w.receiver.push(series({ __name__: "test" })), { ok: true });
     await w.component.update(writeArgs({ endpoint: [endpointArgs({ url: server.url })] }));
-    assert.deepEqual(await w.receiver.push(series({ __name__: "test" })), { status: "ok" });
+    assert.deepEqual(await w.receiver.push(series({ __name__: "test" })), { ok: true });
     assert.equal(pushes, 1);
   });
 
@@ -159,7 +161,7 @@ describe("pyroscope.write push path", () => {
         ],
       ),
     );
-    assert.deepEqual(outcome, { status: "ok" });
+    assert.deepEqual(outcome, { ok: true });
     const [req] = fake.pushes;
     assert.ok(req);
     assert.equal(req.path, "/push.v1.PusherService/Push");
@@ -202,13 +204,14 @@ describe("pyroscope.write push path", () => {
     ];
     for (const [labels, message] of cases) {
       assert.deepEqual(await w.receiver.push(series(labels)), {
-        status: "rejected",
+        ok: false,
+        code: Code.InvalidArgument,
         httpStatus: 400,
         message,
       });
     }
     assert.deepEqual(await w.receiver.push(series({ __name__: "x", "otel.scope.name": "ok", "9ok": "y" })), {
-      status: "ok",
+      ok: true,
     });
     assert.equal(fake.pushes.length, 1);
     assert.equal(await w.metric("pyroscope_write_latency_count", { type: "push_total" }), 1);
@@ -233,9 +236,9 @@ describe("pyroscope.write push path", () => {
       );
       const outcome = await w.receiver.push(series({ __name__: "x" }));
       await w.stop();
-      assert.equal(outcome.status, "failed");
-      assert.match(outcome.status === "failed" ? outcome.message : "", /resource_exhausted: slow down/);
-      assert.equal(outcome.status === "failed" ? outcome.httpStatus : 0, 429);
+      assert.equal(outcome.ok, false);
+      assert.match(!outcome.ok ? outcome.message : "", /resource_exhausted: slow down/);
+      assert.equal(!outcome.ok ? outcome.httpStatus : 0, 429);
       assert.equal(fake.pushes.length - before, attempts);
     }
   });
@@ -248,7 +251,8 @@ describe("pyroscope.write push path", () => {
     const w = await startWrite(writeArgs({ endpoint: [endpointArgs({ url: fake.url, ...FAST })] }));
     after(() => w.stop());
     assert.deepEqual(await w.receiver.push(series({ __name__: "x" })), {
-      status: "rejected",
+      ok: false,
+      code: Code.InvalidArgument,
       httpStatus: 400,
       message: "invalid labels 'x' with error: bad",
     });
@@ -276,9 +280,9 @@ describe("pyroscope.write push path", () => {
       await w.stop();
       await fake.close();
       assert.equal(fake.pushes.length, c.attempts, `status ${c.status}`);
-      if (outcome.status === "ok") assert.fail("expected a failure");
+      if (outcome.ok) assert.fail("expected a failure");
       assert.equal(outcome.httpStatus, c.status);
-      if (outcome.status === "rejected") {
+      if (!isRetryable(outcome.code)) {
         assert.equal(outcome.message, "nope", "a permanent failure carries the downstream's body");
       } else {
         assert.ok(outcome.message.includes(c.error), JSON.stringify(outcome));
@@ -293,7 +297,7 @@ describe("pyroscope.write push path", () => {
       writeArgs({ endpoint: [endpointArgs({ url: fake.url, ...FAST, name: "primary" })] }),
     );
     after(() => w.stop());
-    assert.deepEqual(await w.receiver.push(series({ __name__: "x" })), { status: "ok" });
+    assert.deepEqual(await w.receiver.push(series({ __name__: "x" })), { ok: true });
     assert.equal(fake.pushes.length, 2);
     assert.equal(await w.metric("pyroscope_write_retries_total", { endpoint: "primary" }), 1);
     assert.equal(await w.metric("pyroscope_write_sent_profiles_total", { endpoint: "primary" }), 1);
@@ -317,7 +321,7 @@ describe("pyroscope.write push path", () => {
       writeArgs({ endpoint: [endpointArgs({ url: fake.url, ...FAST, remote_timeout: 100 })] }),
     );
     after(() => w.stop());
-    assert.deepEqual(await w.receiver.push(series({ __name__: "x" })), { status: "ok" });
+    assert.deepEqual(await w.receiver.push(series({ __name__: "x" })), { ok: true });
     assert.equal(fake.pushes.length, 3);
     assert.equal(fake.pushes[0]?.headers["connect-timeout-ms"], "100");
   });
@@ -333,7 +337,8 @@ describe("pyroscope.write push path", () => {
     after(() => w.stop());
     const outcome = await w.receiver.push(series({ __name__: "x" }));
     assert.deepEqual(outcome, {
-      status: "failed",
+      ok: false,
+      code: Code.Internal,
       httpStatus: 500,
       message: `failed to push to endpoint ${fake.url} (2 retries): deadline_exceeded: context deadline exceeded`,
       retryAfterMs: undefined,
@@ -350,7 +355,7 @@ describe("pyroscope.write push path", () => {
     );
     after(() => w.stop());
     const outcome = await w.receiver.push(series({ __name__: "x" }));
-    assert.equal(outcome.status, "failed");
+    assert.equal(outcome.ok, false);
     assert.equal(fake.pushes.length, 0);
   });
 
@@ -359,7 +364,7 @@ describe("pyroscope.write push path", () => {
     after(() => fake.close());
     const w = await startWrite(writeArgs({ endpoint: [endpointArgs({ url: fake.url, ...FAST })] }));
     after(() => w.stop());
-    assert.deepEqual(await w.receiver.push(series({ __name__: "x" })), { status: "ok" });
+    assert.deepEqual(await w.receiver.push(series({ __name__: "x" })), { ok: true });
     assert.equal(fake.pushes.length, 2);
   });
 
@@ -372,11 +377,8 @@ describe("pyroscope.write push path", () => {
     );
     after(() => w.stop());
     const outcome = await w.receiver.push(series({ __name__: "x" }));
-    assert.equal(outcome.status, "failed");
-    assert.match(
-      outcome.status === "failed" ? outcome.message : "",
-      /\(2 retries\): unavailable: .*ECONNREFUSED/,
-    );
+    assert.equal(outcome.ok, false);
+    assert.match(!outcome.ok ? outcome.message : "", /\(2 retries\): unavailable: .*ECONNREFUSED/);
   });
 
   test("Retry-After is honoured over a shorter backoff, capped by max_backoff_period", async () => {
@@ -403,7 +405,7 @@ describe("pyroscope.write push path", () => {
       },
     );
     after(() => w.stop());
-    assert.deepEqual(await w.receiver.push(series({ __name__: "x" })), { status: "ok" });
+    assert.deepEqual(await w.receiver.push(series({ __name__: "x" })), { ok: true });
     assert.equal(fake.pushes.length, 3);
     // One hour is capped to max_backoff_period; "0" leaves the backoff delay (second range [20, 40)).
     assert.deepEqual(waits, [150, 20]);
@@ -419,8 +421,8 @@ describe("pyroscope.write push path", () => {
     );
     after(() => w.stop());
     const outcome = await w.receiver.push(series({ __name__: "x" }));
-    assert.equal(outcome.status, "failed");
-    assert.equal(outcome.status === "failed" ? outcome.retryAfterMs : 0, 7000);
+    assert.equal(outcome.ok, false);
+    assert.equal(!outcome.ok ? outcome.retryAfterMs : 0, 7000);
   });
 
   test("the caller's signal stops the retry loop: canceled, not retried further", async () => {
@@ -433,8 +435,8 @@ describe("pyroscope.write push path", () => {
     await fake.waitFor(1);
     controller.abort();
     const outcome = await pending;
-    assert.equal(outcome.status, "failed");
-    assert.match(outcome.status === "failed" ? outcome.message : "", /\(0 retries\): canceled/);
+    assert.equal(outcome.ok, false);
+    assert.match(!outcome.ok ? outcome.message : "", /\(0 retries\): canceled/);
     assert.equal(fake.pushes.length, 1);
   });
 
@@ -484,8 +486,8 @@ describe("pyroscope.write push path", () => {
     const inflight = w.receiver.push(series({ __name__: "x" }));
     await slow.waitFor(1);
     await w.component.update(writeArgs({ endpoint: [endpointArgs({ url: other.url })] }));
-    assert.deepEqual(await w.receiver.push(series({ __name__: "y" })), { status: "ok" });
-    assert.deepEqual(await inflight, { status: "ok" });
+    assert.deepEqual(await w.receiver.push(series({ __name__: "y" })), { ok: true });
+    assert.deepEqual(await inflight, { ok: true });
     assert.equal(slow.pushes.length, 1);
     assert.equal(other.pushes.length, 1);
     assert.equal(w.exports.length, 1, "the receiver is exported once and stays valid");
@@ -510,7 +512,7 @@ describe("pyroscope.write push path", () => {
       w.component.update(writeArgs({ endpoint: [endpointArgs({ url: "localhost:4040" })] })),
       /must use http or https/,
     );
-    assert.deepEqual(await w.receiver.push(series({ __name__: "x" })), { status: "ok" });
+    assert.deepEqual(await w.receiver.push(series({ __name__: "x" })), { ok: true });
   });
 
   test("over TLS with a CA and a client certificate, HTTP/2 negotiated, with auth on every attempt", async () => {
@@ -543,10 +545,11 @@ describe("pyroscope.write push path", () => {
       body: new Uint8Array([1]),
       contentType: [],
       path: "/ingest",
-      query: "",
+      query: IngestQuery.parse(""),
+      headers: {},
     };
-    assert.deepEqual(await w.receiver.push(series({ __name__: "x" })), { status: "ok" });
-    assert.deepEqual(await w.receiver.ingest(ingest), { status: "ok" });
+    assert.deepEqual(await w.receiver.push(series({ __name__: "x" })), { ok: true });
+    assert.deepEqual(await w.receiver.ingest(ingest), { ok: true });
     assert.deepEqual(
       fake.requests.map((r) => [r.kind, r.httpVersion, r.headers.authorization]),
       [
@@ -564,7 +567,7 @@ describe("pyroscope.write push path", () => {
     const w = await startWrite(writeArgs({ endpoint: [endpointArgs({ url: fake.url })] }));
     await w.stop();
     const outcome = await w.receiver.push(series({ __name__: "x" }));
-    assert.equal(outcome.status, "failed");
+    assert.equal(outcome.ok, false);
   });
 
   test("connection error to one endpoint does not hold back another (concurrent fan-out)", async () => {
@@ -584,7 +587,7 @@ describe("pyroscope.write push path", () => {
     await fine.waitFor(1);
     assert.equal(hanging.pushes.length, 1, "both were contacted while the first still hangs");
     const outcome = await pending;
-    assert.equal(outcome.status, "failed");
+    assert.equal(outcome.ok, false);
   });
 });
 

@@ -14,17 +14,17 @@
 import { resolve } from "node:path";
 
 import type { ProxyEnvironment } from "../../../http/proxy.ts";
-import { type Outcome, RECEIVER_HOST_TYPE, type Receiver } from "../../../pyroscope/receiver.ts";
+import { failure, type Outcome, RECEIVER_HOST_TYPE, type Receiver } from "../../../pyroscope/receiver.ts";
 import type { Component, ComponentOptions, Health } from "../../../runtime/component.ts";
 import { health } from "../../../runtime/health.ts";
 import { Capsule } from "../../../syntax/value.ts";
 import type { QueueArguments, WriteArguments } from "./arguments.ts";
+import { DirectWrite } from "./direct.ts";
 import { Endpoint } from "./endpoint.ts";
-import { FanOut } from "./fan-out.ts";
 import { WriteMetrics } from "./metrics.ts";
 import { QueueMetrics } from "./queue/metrics.ts";
 import { Queue, type QueueContext, type QueueSettings } from "./queue/queue.ts";
-import { QueuedReceiver } from "./queued.ts";
+import { QueuedWrite } from "./queued.ts";
 
 /** Test seams. */
 export interface WriteHooks {
@@ -56,8 +56,8 @@ export class WriteComponent implements Component<WriteArguments> {
   readonly #hooks: WriteHooks;
   readonly #lifetime = new AbortController();
   readonly #createdAt = new Date();
-  #current: FanOut | undefined;
-  /** What the exported receiver delegates to: the fan-out, or the queue's receiver. */
+  #current: DirectWrite | undefined;
+  /** What the exported receiver delegates to: the direct write, or the queued one. */
   #target: Receiver | undefined;
   #queue: Queue | undefined;
   #queueMetrics: QueueMetrics | undefined;
@@ -92,11 +92,7 @@ export class WriteComponent implements Component<WriteArguments> {
   #dispatch(call: (r: Receiver) => Promise<Outcome>): Promise<Outcome> {
     const current = this.#target;
     if (this.#exited || current === undefined) {
-      return Promise.resolve({
-        status: "failed",
-        httpStatus: 503,
-        message: `${this.#options.id} has exited`,
-      });
+      return Promise.resolve(failure(503, `${this.#options.id} has exited`));
     }
     return call(current);
   }
@@ -155,7 +151,7 @@ export class WriteComponent implements Component<WriteArguments> {
       }
     }
     const external = args.external_labels ?? {};
-    const fanOut = new FanOut(endpoints, external, {
+    const direct = new DirectWrite(endpoints, external, {
       metrics: this.#metrics,
       logger,
       lifetime: this.#lifetime.signal,
@@ -164,13 +160,13 @@ export class WriteComponent implements Component<WriteArguments> {
     });
     const previous = this.#current;
     const previousQueue = this.#queue;
-    this.#current = fanOut;
+    this.#current = direct;
     this.#queue = queue;
     if (queue !== undefined) {
       queue.setEndpoints(endpoints);
-      this.#target = new QueuedReceiver(queue, external, this.#metrics, this.#hooks.queue?.now);
+      this.#target = new QueuedWrite(queue, external, this.#metrics, this.#hooks.queue?.now);
     } else {
-      this.#target = fanOut;
+      this.#target = direct;
     }
     if (previousQueue !== undefined && previousQueue !== queue) await previousQueue.close();
     if (previous !== undefined) {
@@ -178,7 +174,7 @@ export class WriteComponent implements Component<WriteArguments> {
     }
     if (this.#exited) {
       await queue?.close();
-      await fanOut.close();
+      await direct.close();
     }
   }
 

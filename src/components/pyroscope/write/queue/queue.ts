@@ -16,7 +16,7 @@
  */
 import { join, resolve } from "node:path";
 import type { Logger } from "pino";
-import { OK, type Outcome } from "../../../../pyroscope/receiver.ts";
+import { failure, OK, type Outcome } from "../../../../pyroscope/receiver.ts";
 import type { Health } from "../../../../runtime/component.ts";
 import { makeDir } from "../../make-dir.ts";
 import type { Endpoint } from "../endpoint.ts";
@@ -256,39 +256,31 @@ export class Queue {
   }
 
   /**
-   * Queues an item: `ok` once it is written (and synced, with `fsync = "always"`); `failed` 429 with
-   * `Retry-After` when the queue is full; `rejected` 413 when it could never fit; `failed` 503 when the
-   * write fails or the queue is closing. With no endpoint there is nobody to deliver to: `ok`, not written.
+   * Queues an item: `ok` once it is written (and synced, with `fsync = "always"`); 429 with
+   * `Retry-After` when the queue is full; 413 when it could never fit; 503 when the write fails or the queue
+   * is closing. With no endpoint there is nobody to deliver to: `ok`, not written.
    */
   async append(item: QueueItem): Promise<Outcome> {
-    if (this.#closed) return { status: "failed", httpStatus: 503, message: "the queue is closing" };
+    if (this.#closed) return failure(503, "the queue is closing");
     if (this.#senders.size === 0) return OK;
     const { maxSize } = this.#settings;
     let f: Frame;
     try {
       f = frame(encodeItem(item));
     } catch (err) {
-      return {
-        status: "rejected",
-        httpStatus: 413,
-        message: `profile cannot be queued: ${(err as Error).message}`,
-      };
+      return failure(413, `profile cannot be queued: ${(err as Error).message}`);
     }
     if (f.length > maxSize) {
-      return {
-        status: "rejected",
-        httpStatus: 413,
-        message: `profile of ${f.length} bytes is larger than the queue's max_size (${maxSize} bytes)`,
-      };
+      return failure(
+        413,
+        `profile of ${f.length} bytes is larger than the queue's max_size (${maxSize} bytes)`,
+      );
     }
     if (this.#log.diskBytes + this.#log.reservedBytes + f.length > maxSize) {
       this.#ctx.metrics.fullRejections.inc();
-      return {
-        status: "failed",
-        httpStatus: 429,
-        message: `the queue is full (max_size ${maxSize} bytes); try again later`,
+      return failure(429, `the queue is full (max_size ${maxSize} bytes); try again later`, {
         retryAfterMs: FULL_RETRY_AFTER_MS,
-      };
+      });
     }
     try {
       await this.#log.append(f, (position) => this.#written(position, f.length, item));
@@ -297,12 +289,7 @@ export class Queue {
       const message = err instanceof Error ? err.message : String(err);
       this.#lastAppendError = { message, at: this.#now() };
       this.#ctx.logger.error({ path: this.path, err: message }, "writing to the queue failed");
-      return {
-        status: "failed",
-        httpStatus: 503,
-        message: `writing to the queue failed: ${message}`,
-        retryAfterMs: FULL_RETRY_AFTER_MS,
-      };
+      return failure(503, `writing to the queue failed: ${message}`, { retryAfterMs: FULL_RETRY_AFTER_MS });
     }
   }
 

@@ -8,9 +8,11 @@
  * The cursor (`watermark`) is the position before which every item is done; items finished out of order wait
  * in a set until the ones before them are done, so the saved cursor never skips an unfinished item.
  */
+import { Code } from "@connectrpc/connect";
 import type { Logger } from "pino";
+import type { Failure } from "../../../../pyroscope/receiver.ts";
 import { deliver } from "../deliver.ts";
-import type { AttemptFailure, Endpoint } from "../endpoint.ts";
+import type { Endpoint } from "../endpoint.ts";
 import type { LatencyType, WriteMetrics } from "../metrics.ts";
 import { itemAttempt } from "./attempt.ts";
 import type { Backlog, Entry } from "./backlog.ts";
@@ -242,13 +244,13 @@ export class Sender {
       host.writeMetrics.dropped(label, entry.bytes, entry.profiles);
       host.metrics.rejected.inc({ endpoint: label });
       host.logger.warn(
-        { endpoint: this.#endpoint.displayUrl, id: item.id, err: result.last.error },
+        { endpoint: this.#endpoint.displayUrl, id: item.id, err: result.last.message },
         "endpoint refused a queued profile; it is moved to the dead-letter folder",
       );
       const kept = await host.deadLetter(item, {
         endpoint: label,
         status: result.last.httpStatus,
-        error: result.last.error,
+        error: result.last.message,
       });
       if (kept) host.metrics.deadLettered.inc({ endpoint: label });
       return "rejected";
@@ -264,18 +266,18 @@ export class Sender {
     this.#host.writeMetrics.dropped(label, entry.bytes, entry.profiles);
   }
 
-  #failedAttempt(f: AttemptFailure, retries: number, item: QueueItem): void {
+  #failedAttempt(f: Failure, retries: number, item: QueueItem): void {
     const endpoint = this.#endpoint;
-    if (f.failure.kind === "canceled") return;
-    this.#lastError = f.error;
+    if (f.code === Code.Canceled) return;
+    this.#lastError = f.message;
     this.#host.logger.debug(
-      { endpoint: endpoint.displayUrl, retries, id: item.id, err: f.error },
+      { endpoint: endpoint.displayUrl, retries, id: item.id, err: f.message },
       `failed to ${item.kind} queued profile to endpoint`,
     );
     if (!this.#failing) {
       this.#failing = true;
       this.#host.logger.warn(
-        { endpoint: endpoint.displayUrl, err: f.error },
+        { endpoint: endpoint.displayUrl, err: f.message },
         "endpoint is failing; profiles stay queued and are retried",
       );
     }

@@ -1,33 +1,33 @@
 /**
- * The receiver of one `pyroscope.write` configuration (Alloy's `fanOutClient`): validates and rewrites labels,
- * then sends the profile to every endpoint concurrently, each with its own retry loop, and waits for all of
- * them. Nothing is queued.
+ * The receiver of one `pyroscope.write` configuration without a queue (Alloy's `fanOutClient`): validates and
+ * rewrites labels, then sends the profile to every endpoint concurrently, each with its own retry loop, and
+ * waits for all of them. The request to send is built once (a push body is encoded once) and every endpoint
+ * and every attempt sends the same bytes.
  *
- * The result is an `Outcome`: `ok` when every endpoint accepted; `rejected` when every failure is permanent
- * (a 4xx other than 408/429, a non-200 2xx/3xx on ingest, invalid labels), with the first such status and the
- * downstream's message; otherwise `failed`, with the first downstream status of a transient failure (500
- * when none answered) and any `Retry-After`. The message of a failure lists each failed endpoint in Alloy's
- * words, in completion order.
+ * The result is `ok` when every endpoint accepted. Otherwise, when every failure is permanent (a 4xx other
+ * than 408/429, a non-200 2xx/3xx on ingest, invalid labels), the first one, with the downstream's message;
+ * else the first downstream status of a transient failure (500 when none answered) and any `Retry-After`.
+ * The message of a failure lists each failed endpoint in Alloy's words, in completion order.
  */
-import { create } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
-import { HeaderList } from "../../../http/headers.ts";
-import { PushRequestSchema } from "../../../pyroscope/gen/push/v1/push_pb.ts";
+import { encodePushBody } from "../../../pyroscope/push-body.ts";
 import {
+  codeForHttpStatus,
+  type Failure,
   type IngestRequest,
   OK,
   type Outcome,
   type PushRequest,
   type Receiver,
 } from "../../../pyroscope/receiver.ts";
-import { type DeliveryResult, deliver } from "./deliver.ts";
-import type { AttemptResult, Endpoint } from "./endpoint.ts";
+import { deliver } from "./deliver.ts";
+import type { Endpoint } from "./endpoint.ts";
 import { ALL_ENDPOINTS, type LatencyType, type WriteMetrics } from "./metrics.ts";
 import { prepareIngestQuery, preparePushLabels } from "./prepare.ts";
 import { shouldRetry } from "./retry.ts";
 
-/** What the fan-out needs besides its endpoints. */
-export interface FanOutContext {
+/** What a direct write needs besides its endpoints. */
+export interface DirectWriteContext {
   readonly metrics: WriteMetrics;
   readonly logger: Logger;
   /** Aborted when the component stops: in-flight loops give up. */
@@ -38,24 +38,24 @@ export interface FanOutContext {
   readonly sleep?: ((ms: number, signal: AbortSignal) => Promise<boolean>) | undefined;
 }
 
+/** An endpoint that gave up on a profile: its last failure and Alloy's line for it. */
 interface EndpointFailure {
-  readonly endpoint: Endpoint;
-  readonly result: Extract<DeliveryResult, { ok: false }>;
+  readonly last: Failure;
   readonly text: string;
 }
 
-/** A receiver that fans out to a fixed set of endpoints. */
-export class FanOut implements Receiver {
+/** A receiver that sends to a fixed set of endpoints and waits for them. */
+export class DirectWrite implements Receiver {
   readonly #endpoints: readonly Endpoint[];
   readonly #external: Readonly<Record<string, string>>;
-  readonly #ctx: FanOutContext;
+  readonly #ctx: DirectWriteContext;
   #inflight = 0;
   readonly #idleWaiters: (() => void)[] = [];
 
   constructor(
     endpoints: readonly Endpoint[],
     external: Readonly<Record<string, string>>,
-    ctx: FanOutContext,
+    ctx: DirectWriteContext,
   ) {
     this.#endpoints = endpoints;
     this.#external = external;
@@ -68,19 +68,14 @@ export class FanOut implements Receiver {
     if (!prepared.ok) return prepared.outcome;
     const stopTotal = this.#ctx.metrics.startTimer(ALL_ENDPOINTS, "push_total");
     try {
-      const message = create(PushRequestSchema, {
-        series: [
-          {
-            labels: prepared.value.toArray().map((l) => ({ name: l.name, value: l.value })),
-            samples: request.samples.map((s) => ({ rawProfile: s.rawProfile, ID: s.id })),
-          },
-        ],
-      });
+      const call = {
+        body: encodePushBody(prepared.value.toArray(), request.samples),
+        headers: request.headers,
+      };
       let bytes = 0;
       for (const s of request.samples) bytes += s.rawProfile.byteLength;
-      const forwarded = headerList(request.headers);
-      return await this.#fanOut("push", request.signal, bytes, request.samples.length, (ep, signal) =>
-        ep.pushAttempt(message, forwarded, signal),
+      return await this.#send("push", request.signal, bytes, request.samples.length, (ep, signal) =>
+        ep.push(call, signal),
       );
     } finally {
       stopTotal();
@@ -98,22 +93,22 @@ export class FanOut implements Receiver {
         contentType: request.contentType,
         path: request.path,
         query: query.value,
-        forwardedHeaders: headerList(request.headers),
+        headers: request.headers,
       };
-      return await this.#fanOut("ingest", request.signal, request.body.byteLength, 1, (ep, signal) =>
-        ep.ingestAttempt(call, signal),
+      return await this.#send("ingest", request.signal, request.body.byteLength, 1, (ep, signal) =>
+        ep.ingest(call, signal),
       );
     } finally {
       stopTotal();
     }
   }
 
-  async #fanOut(
+  async #send(
     path: "push" | "ingest",
     callerSignal: AbortSignal | undefined,
     bytes: number,
     profiles: number,
-    attempt: (ep: Endpoint, signal: AbortSignal) => Promise<AttemptResult>,
+    attempt: (ep: Endpoint, signal: AbortSignal) => Promise<Outcome>,
   ): Promise<Outcome> {
     if (this.#endpoints.length === 0) return OK;
     const { metrics, logger } = this.#ctx;
@@ -146,7 +141,7 @@ export class FanOut implements Receiver {
               sleep: this.#ctx.sleep,
               onFailedAttempt: (f, retries) =>
                 logger.debug(
-                  { endpoint: ep.displayUrl, retries, err: f.error },
+                  { endpoint: ep.displayUrl, retries, err: f.message },
                   `failed to ${path} to endpoint`,
                 ),
               onRetry: () => metrics.retries.inc({ endpoint: ep.metricLabel }),
@@ -156,8 +151,8 @@ export class FanOut implements Receiver {
             metrics.sent(ep.metricLabel, bytes, profiles);
           } else {
             metrics.dropped(ep.metricLabel, bytes, profiles);
-            const text = `failed to ${path} to endpoint ${ep.displayUrl} (${result.retries} retries): ${result.last.error}`;
-            failures.push({ endpoint: ep, result, text });
+            const text = `failed to ${path} to endpoint ${ep.displayUrl} (${result.retries} retries): ${result.last.message}`;
+            failures.push({ last: result.last, text });
           }
           stopEndpoint();
         }),
@@ -168,9 +163,8 @@ export class FanOut implements Receiver {
       if (this.#inflight === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
     }
     if (failures.length === 0) return OK;
-    const outcome = outcomeOf(failures);
     logger.warn({ err: joined(failures), sz: bytes, n: profiles }, PATH_LOG[path]);
-    return outcome;
+    return combined(failures);
   }
 
   /** Resolves once no call is in flight (immediately when idle); later calls are not tracked. */
@@ -214,43 +208,44 @@ function linkSignals(
 
 const PATH_LOG = { push: "Push", ingest: "AppendIngest" } as const;
 
-function headerList(headers: Readonly<Record<string, string>> | undefined): HeaderList {
-  const list = new HeaderList();
-  for (const [name, value] of Object.entries(headers ?? {})) list.add(name, value);
-  return list;
-}
-
 function joined(failures: readonly EndpointFailure[]): string {
   return failures.map((f) => f.text).join("\n");
 }
 
 /** Whether a final failure is permanent: not worth retrying later, and the downstream said so with a status. */
 function isPermanent(f: EndpointFailure): boolean {
-  const { last } = f.result;
-  const status = last.httpStatus;
+  const status = f.last.httpStatus;
   if (status === undefined || status >= 500 || status === 408 || status === 429) return false;
-  return !shouldRetry(last.failure, true);
+  return !shouldRetry(f.last.code, true);
 }
 
-/** The call's outcome from the endpoints that failed (in completion order). */
-function outcomeOf(failures: readonly EndpointFailure[]): Outcome {
+/** The call's result from the endpoints that failed (in completion order). */
+function combined(failures: readonly EndpointFailure[]): Failure {
   const message = joined(failures);
   if (failures.every(isPermanent)) {
-    const first = failures[0]!;
-    const downstream = first.result.last.downstreamMessage;
+    const first = failures[0]!.last;
+    const status = first.httpStatus ?? 400;
     return {
-      status: "rejected",
-      httpStatus: first.result.last.httpStatus ?? 400,
-      message: downstream !== undefined && downstream !== "" ? downstream : message,
+      ok: false,
+      code: codeForHttpStatus(status),
+      httpStatus: status,
+      message: first.detail !== undefined && first.detail !== "" ? first.detail : message,
     };
   }
   const transient = failures.filter((f) => !isPermanent(f));
-  const withStatus = transient.find((f) => f.result.last.httpStatus !== undefined);
-  const retryAfters = transient.map((f) => f.result.retryAfterMs).filter((v): v is number => v !== undefined);
+  const status = transient.find((f) => f.last.httpStatus !== undefined)?.last.httpStatus ?? 500;
+  const retryAfters = transient.map((f) => f.last.retryAfterMs).filter((v): v is number => v !== undefined);
   return {
-    status: "failed",
-    httpStatus: withStatus?.result.last.httpStatus ?? 500,
+    ok: false,
+    code: transientCode(status),
+    httpStatus: status,
     message,
     retryAfterMs: retryAfters.length > 0 ? Math.max(...retryAfters) : undefined,
   };
+}
+
+/** The code for a transient failure: the status's own when it is retryable, else `internal` (e.g. a push 400). */
+function transientCode(status: number): Failure["code"] {
+  const code = codeForHttpStatus(status);
+  return shouldRetry(code, true) ? code : codeForHttpStatus(500);
 }
