@@ -82,3 +82,19 @@ test("the real Node SDK query survives a name rewrite unchanged elsewhere", () =
     assert.equal(strip(rewritten), strip(raw));
   }
 });
+
+test("a query of plain pairs is sorted as Go's Encode sorts it (keys in byte order, values kept in order)", () => {
+  const cases = [
+    "name=app&from=1&until=2&format=pprof&spyName=gospy&sampleRate=100",
+    "b=2&a=1&b=1&A=3&a~=4&a.=5&a-=6&a_=7",
+    "z=&y=1&z=2",
+  ];
+  for (const raw of cases) {
+    const byGo = new URLSearchParams(raw);
+    byGo.sort();
+    // URLSearchParams escapes `~`, which Go leaves as it is
+    assert.equal(IngestQuery.parse(raw).toCanonicalString(), byGo.toString().replaceAll("%7E", "~"), raw);
+  }
+  // one pair that needs escaping takes the general path, with the same order
+  assert.equal(IngestQuery.parse("b=1&a=x y").toCanonicalString(), "a=x+y&b=1");
+});

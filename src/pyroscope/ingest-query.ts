@@ -35,7 +35,15 @@ interface Pair {
   readonly raw: string;
   /** Decoded key and value bytes, or undefined when Go would ignore the pair. */
   readonly decoded: { readonly key: Uint8Array; readonly value: Uint8Array } | undefined;
+  /**
+   * The key when the segment is made of unreserved characters only (`key=value`, what SDKs send): then the
+   * segment is its own canonical encoding, and the canonical query needs no decoding or escaping.
+   */
+  readonly plainKey?: string | undefined;
 }
+
+/** A segment that Go's `QueryEscape` would write the same: unreserved characters, one `=`. */
+const PLAIN_SEGMENT = /^[A-Za-z0-9\-._~]+=[A-Za-z0-9\-._~]*$/;
 
 const utf8 = new TextDecoder();
 const utf8Encoder = new TextEncoder();
@@ -54,9 +62,7 @@ export class IngestQuery {
     if (query === "") {
       return new IngestQuery([]);
     }
-    return new IngestQuery(
-      query.split("&").map((segment) => ({ raw: segment, decoded: decodePair(segment) })),
-    );
+    return new IngestQuery(query.split("&").map(pairOf));
   }
 
   /** Go `url.Values.Get`: the first value of `key` among the readable pairs, or undefined when absent. */
@@ -105,8 +111,7 @@ export class IngestQuery {
    * other pair is kept byte for byte.
    */
   withName(value: string): IngestQuery {
-    const replacement = `name=${queryEscape(utf8Encoder.encode(value))}`;
-    const pair: Pair = { raw: replacement, decoded: decodePair(replacement) };
+    const pair = pairOf(`name=${queryEscape(utf8Encoder.encode(value))}`);
     const out: Pair[] = [];
     let placed = false;
     for (const p of this.#pairs) {
@@ -135,6 +140,13 @@ export class IngestQuery {
    * order, `QueryEscape` escaping (`+` for space, only `A-Za-z0-9-_.~` unescaped).
    */
   toCanonicalString(): string {
+    if (this.#pairs.every((p) => p.plainKey !== undefined)) {
+      // the usual case: every pair is already canonical; only the order by key (stable) changes
+      return [...this.#pairs]
+        .sort((a, b) => (a.plainKey! < b.plainKey! ? -1 : a.plainKey! > b.plainKey! ? 1 : 0))
+        .map((p) => p.raw)
+        .join("&");
+    }
     const byKey = new Map<string, { key: Uint8Array; values: Uint8Array[] }>();
     for (const p of this.#pairs) {
       if (p.decoded === undefined) {
@@ -165,6 +177,14 @@ function isNamePair(p: Pair): boolean {
   const eq = p.raw.indexOf("=");
   const key = queryUnescape(eq < 0 ? p.raw : p.raw.slice(0, eq));
   return key !== undefined && utf8.decode(key) === "name";
+}
+
+function pairOf(segment: string): Pair {
+  const decoded = decodePair(segment);
+  if (decoded !== undefined && PLAIN_SEGMENT.test(segment)) {
+    return { raw: segment, decoded, plainKey: segment.slice(0, segment.indexOf("=")) };
+  }
+  return { raw: segment, decoded };
 }
 
 /** Go `parseQuery` for one `&`-separated segment: undefined when Go skips it. */

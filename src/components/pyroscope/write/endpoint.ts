@@ -278,9 +278,10 @@ export class Endpoint {
   /** One ingest attempt. */
   async ingest(call: IngestCall, signal: AbortSignal): Promise<Outcome> {
     const url = this.ingestUrl(call.path, call.query);
-    const shown = `${goMethod("POST")} "${redactUrl(url)}"`;
+    // Go's `*url.Error` text; built only when an attempt fails
+    const doRequest = (): string => `do request: ${goMethod("POST")} "${redactUrl(url)}"`;
     const timeoutMs = this.args.remote_timeout;
-    if (timeoutMs <= 0) return deadlineExceeded(`do request: ${shown}: context deadline exceeded`);
+    if (timeoutMs <= 0) return deadlineExceeded(`${doRequest()}: context deadline exceeded`);
     const headers = this.#withOwnHeaders(call.headers, new HeaderList());
     call.contentType.forEach((ct, i) => {
       if (i === 0) headers.set("Content-Type", ct);
@@ -301,7 +302,7 @@ export class Endpoint {
       });
     } catch (err) {
       deadline.dispose();
-      return transportFailure(err, `do request: ${shown}`, signal, timeout);
+      return transportFailure(err, doRequest(), signal, timeout);
     }
     try {
       if (res.status !== 200) {
@@ -389,11 +390,13 @@ async function readAll(body: AsyncIterable<Uint8Array>, limit: number): Promise<
   return kept.length === 1 ? kept[0]! : Buffer.concat(kept);
 }
 
-async function drain(body: AsyncIterable<Uint8Array>): Promise<void> {
-  for await (const _ of body) {
-    // discard
-  }
+/** Discards a response body (a success's is empty or tiny), so the connection can be reused. */
+function drain(body: HttpResponse["body"]): Promise<void> {
+  return body.dump({ limit: DRAIN_LIMIT });
 }
+
+/** A success body larger than this is not read: the connection is closed instead. */
+const DRAIN_LIMIT = 1024 * 1024;
 
 /** Go's `path.Clean` on an already joined absolute path: no trailing slash except for the root. */
 function cleanPath(p: string): string {
