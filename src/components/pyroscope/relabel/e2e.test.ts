@@ -267,7 +267,12 @@ describe("with the durable queue behind it", () => {
         "namespace=web",
         "service_name=shop",
       ]);
-      assert.equal(fake.pushes.length, before + 1, "the dropped one was never queued");
+      assert.equal(
+        await queued.metric("pyroscope_write_queue_appended_total"),
+        1,
+        "the dropped one was never queued",
+      );
+      assert.equal(fake.pushes.length, before + 1);
     } finally {
       await p.stop();
       await queued.stop();
