@@ -5,6 +5,7 @@
 import type { AnyRegistration } from "../runtime/component.ts";
 import { captureRegistration } from "./pyroscope/capture/index.ts";
 import { receiveHttpRegistration } from "./pyroscope/receive_http/index.ts";
+import { relabelRegistration } from "./pyroscope/relabel/index.ts";
 import { writeRegistration } from "./pyroscope/write/index.ts";
 
 /** Every production component registration. */
@@ -12,4 +13,5 @@ export const allComponents: readonly AnyRegistration[] = [
   receiveHttpRegistration,
   writeRegistration,
   captureRegistration,
+  relabelRegistration,
 ];

@@ -29,7 +29,7 @@ const CASES: readonly (readonly [string, string, string])[] = [
   [
     "misspelt component name",
     `pyroscope.recieve_http "default" {\n  forward_to = [pyroscope.write.backend.receiver]\n}\n${WRITE}`,
-    '1:1: cannot find the definition of component name "pyroscope.recieve_http" (known components: pyroscope.capture, pyroscope.receive_http, pyroscope.write)',
+    '1:1: cannot find the definition of component name "pyroscope.recieve_http" (known components: pyroscope.capture, pyroscope.receive_http, pyroscope.relabel, pyroscope.write)',
   ],
   [
     "misspelt attribute",
