@@ -1,6 +1,6 @@
 /**
  * Measuring one case on one target: warm up, then run wrk while reading the CPU time and memory of the
- * process in the path from `/proc`, and count what reached the backend.
+ * process in the path (and the backend's CPU time) from `/proc`, and count what reached the backend.
  */
 import type { BackendStats } from "./backend.ts";
 import type { Profile } from "./bodies.ts";
@@ -98,13 +98,16 @@ export async function measure(spec: RunSpec): Promise<Measurement> {
     await new Promise((r) => setTimeout(r, Math.min(1000, 100 + spec.backend.delayMs * 2)));
   }
   const pids = spec.target.pid === undefined ? undefined : processTree(spec.target.pid);
+  const backendPids = processTree(spec.backend.child.pid);
   const before = await spec.backend.stats();
+  const backendCpuBefore = cpuSeconds(backendPids);
   const cpuBefore = pids === undefined ? undefined : cpuSeconds(pids);
   const watch = pids === undefined ? undefined : new MemoryWatch(pids);
   const startRss = watch?.current();
   const result = await runWrk({ ...load, durationSeconds: spec.durationSeconds });
   const peakRss = watch?.stop();
   const cpuAfter = pids === undefined ? undefined : cpuSeconds(pids);
+  const backendCpuAfter = cpuSeconds(backendPids);
   // what the path still had in flight when wrk stopped arrives within the backend's delay
   await new Promise((r) => setTimeout(r, Math.min(1000, 50 + spec.backend.delayMs * 2)));
   const after = await spec.backend.stats();
@@ -121,6 +124,10 @@ export async function measure(spec: RunSpec): Promise<Measurement> {
       thinkMs: spec.thinkMs,
       backendDelayMs: spec.backend.delayMs,
       forwarded: spec.target.name === "direct" ? undefined : forwardedCount(spec.protocol, before, after),
+      backendCpuSeconds:
+        backendCpuBefore === undefined || backendCpuAfter === undefined
+          ? undefined
+          : backendCpuAfter - backendCpuBefore,
       proxy:
         pids === undefined
           ? undefined
