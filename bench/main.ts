@@ -42,6 +42,7 @@ import {
 import { buildRelay, REPO_ROOT, SOURCE_MAIN, startRelay, validateConfig } from "./relay.ts";
 import {
   type BenchReport,
+  deriveFigures,
   fmtInt,
   fmtNum,
   renderDocSection,
@@ -351,12 +352,13 @@ async function main(): Promise<number> {
   );
 
   const skipped: string[] = [];
+  let targets = [...options.targets];
+  /** Leaves a target out of the run, with the reason printed and reported. */
   const skip = (line: string, target: TargetName) => {
     log(`skipping ${line}`);
     skipped.push(line);
     targets = targets.filter((t) => t !== target);
   };
-  let targets = [...options.targets];
   // the references live in ../shared: without it they are skipped, with one reason each
   for (const reference of ["go", "node-floor"] as const) {
     const missing = targets.includes(reference) ? referenceMissing(reference) : undefined;
@@ -493,7 +495,8 @@ async function main(): Promise<number> {
   const name = options.quick ? "quick" : complete ? "latest" : "partial";
   const results = join(REPO_ROOT, "bench/results");
   mkdirSync(results, { recursive: true });
-  writeFileSync(join(results, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  const json = { ...report, derived: deriveFigures(report) };
+  writeFileSync(join(results, `${name}.json`), `${JSON.stringify(json, null, 2)}\n`);
   writeFileSync(join(results, `${name}.md`), markdown);
   log(`wrote bench/results/${name}.json and bench/results/${name}.md in ${elapsed()}`);
   if (options.writeDocs && name !== "partial") {

@@ -6,6 +6,7 @@ import type { Protocol, TargetName } from "./plan.ts";
 import {
   type BenchReport,
   checkTargets,
+  deriveFigures,
   renderCpu,
   renderDocSection,
   renderMarkdown,
@@ -176,6 +177,26 @@ test("the issue's targets pass when the run meets them", () => {
   assert.match(
     checks[6]?.figure ?? "",
     /RSS grew 140 MiB over idle \(allowed 64\.0 \+ 5,000 × 16\.0 KiB = 142 MiB\)/,
+  );
+});
+
+test("the JSON carries the verdicts and every ratio against Go and of push over ingest", () => {
+  const derived = deriveFigures(goodRun());
+  assert.equal(derived.checks.length, 7);
+  assert.deepEqual(
+    derived.cpuOverGo.map((r) => [r.case, r.target, Number(r.ratio.toFixed(3))]),
+    [
+      ["ingest go-heap-39k c16", "relay", 0.909],
+      ["ingest node-3k c16", "relay", 1.455],
+      ["ingest go-heap-1m c16", "relay", 1.196],
+    ],
+  );
+  assert.deepEqual(
+    derived.pushOverIngest.map((p) => [p.target, p.profile, p.connections, p.ratio]),
+    [
+      ["relay", "go-heap-39k", 16, 1.25],
+      ["relay", "go-heap-39k", 256, 1],
+    ],
   );
 });
 

@@ -83,7 +83,7 @@ function fmtRatio(a: number | undefined, b: number | undefined): string {
 function fmtBytes(n: number): string {
   if (n >= MiB) return `${fmtNum(n / MiB)} MiB`;
   if (n >= 1024) return `${fmtNum(n / 1024)} KiB`;
-  return `${n} B`;
+  return `${Math.round(n)} B`;
 }
 
 function errors(m: Measurement): string {
@@ -296,6 +296,49 @@ export function pushOverIngest(
     }
   }
   return out;
+}
+
+/** One target's CPU per profile over Go's in one case of the run. */
+export interface CpuOverGo {
+  readonly case: string;
+  readonly suite: "matrix" | "size";
+  readonly target: TargetName;
+  readonly cpuMs: number;
+  readonly goCpuMs: number;
+  readonly ratio: number;
+}
+
+/** Every target's CPU per profile over Go's, for each case where both ran (direct has no ratio). */
+export function cpuOverGo(ms: readonly Measurement[]): CpuOverGo[] {
+  const out: CpuOverGo[] = [];
+  for (const m of ms) {
+    if ((m.suite !== "matrix" && m.suite !== "size") || m.target === "go" || m.target === "direct") continue;
+    const go = find(ms, m.id, m.suite, "go");
+    const cpu = cpuMs(m);
+    const goCpu = go === undefined ? undefined : cpuMs(go);
+    const r = ratio(cpu, goCpu);
+    if (r !== undefined)
+      out.push({ case: m.id, suite: m.suite, target: m.target, cpuMs: cpu!, goCpuMs: goCpu!, ratio: r });
+  }
+  return out;
+}
+
+/** What `latest.json` carries besides the measurements: the verdicts and the ratios the tables show. */
+export interface DerivedFigures {
+  readonly checks: readonly TargetCheck[];
+  readonly cpuOverGo: readonly CpuOverGo[];
+  readonly pushOverIngest: readonly (ReturnType<typeof pushOverIngest>[number] & { target: TargetName })[];
+}
+
+/** The verdicts and ratios of a run, for the JSON document. */
+export function deriveFigures(report: BenchReport): DerivedFigures {
+  return {
+    checks: checkTargets(report),
+    cpuOverGo: cpuOverGo(report.measurements),
+    pushOverIngest: TARGETS.flatMap((target) =>
+      pushOverIngest(report.measurements, target).map((p) => ({ target, ...p })),
+    ),
+  };
 }
 
 function maxBy<T>(items: readonly T[], key: (item: T) => number): T | undefined {
