@@ -32,13 +32,8 @@ import {
   unsupported,
 } from "./plan.ts";
 import { processTree, rssOf } from "./proc-stats.ts";
-import {
-  buildGoRelay,
-  type ReferenceServer,
-  referenceMissing,
-  startGoRelay,
-  startNodeFloor,
-} from "./references.ts";
+import type { RunningServer } from "./processes.ts";
+import { buildGoRelay, referenceMissing, startGoRelay, startNodeFloor } from "./references.ts";
 import { buildRelay, REPO_ROOT, SOURCE_MAIN, startRelay, validateConfig } from "./relay.ts";
 import {
   type BenchReport,
@@ -113,7 +108,7 @@ async function startServer(
   name: TargetName,
   backend: BackendProcess,
   inflightBudget: string | undefined,
-): Promise<ReferenceServer> {
+): Promise<RunningServer> {
   if (name === "go") return startGoRelay(env.goBinary!, backend.port);
   if (name === "node-floor") return startNodeFloor(env.node, backend.port);
   const port = await freePort();
@@ -138,7 +133,7 @@ async function startProcessTarget(
   name: TargetName,
   backend: BackendProcess,
   inflightBudget: string | undefined,
-): Promise<{ server: ReferenceServer; handle: TargetHandle }> {
+): Promise<{ server: RunningServer; handle: TargetHandle }> {
   const server = await startServer(env, name, backend, inflightBudget);
   const idleRssBytes = rssOf(processTree(server.child.pid));
   let exited = false;
@@ -190,7 +185,7 @@ async function withTarget(
     if (handle !== undefined) await body(handle);
     return;
   }
-  let started: { server: ReferenceServer; handle: TargetHandle };
+  let started: { server: RunningServer; handle: TargetHandle };
   try {
     started = await startProcessTarget(env, name, backend, inflightBudget);
   } catch (err) {

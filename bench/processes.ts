@@ -145,6 +145,13 @@ export class Child {
   }
 }
 
+/** A server the bench started in front of the backend (the relay, a reference): where it listens, how to stop it. */
+export interface RunningServer {
+  readonly url: string;
+  readonly child: Child;
+  stop(): Promise<void>;
+}
+
 /** Polls `url` until it answers 200 (for servers that print nothing when they are ready, as nginx and Go). */
 export async function waitUntilServing(url: string, child: Child, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

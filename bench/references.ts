@@ -11,7 +11,7 @@ import { execFile } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "./machine.ts";
-import { Child, waitUntilServing } from "./processes.ts";
+import { Child, type RunningServer, waitUntilServing } from "./processes.ts";
 import { REPO_ROOT } from "./relay.ts";
 
 /** `../shared/bench` from the repository root. */
@@ -20,13 +20,6 @@ export const SHARED_BENCH_DIR = join(REPO_ROOT, "../shared/bench");
 export const GO_RELAY_DIR = join(SHARED_BENCH_DIR, "go-relay");
 /** The Node floor's script. */
 export const NODE_FLOOR_SCRIPT = join(SHARED_BENCH_DIR, "node-floor/floor.mjs");
-
-/** A reference server running in front of the backend. */
-export interface ReferenceServer {
-  readonly url: string;
-  readonly child: Child;
-  stop(): Promise<void>;
-}
 
 /** Why a reference cannot run here (its source is missing), or undefined when it can. */
 export function referenceMissing(name: "go" | "node-floor"): string | undefined {
@@ -74,7 +67,7 @@ export function buildGoRelay(go: string, outDir: string): Promise<{ binary: stri
 }
 
 /** Starts the built Go reference on one core, forwarding to the backend on `backendPort`. */
-export async function startGoRelay(binary: string, backendPort: number): Promise<ReferenceServer> {
+export async function startGoRelay(binary: string, backendPort: number): Promise<RunningServer> {
   const port = await freePort();
   const child = Child.start("go-relay", binary, [String(port), String(backendPort)], {
     env: { ...process.env, GOMAXPROCS: "1" },
@@ -86,7 +79,7 @@ export async function startGoRelay(binary: string, backendPort: number): Promise
 }
 
 /** Starts the Node floor with `node`, forwarding to the backend on `backendPort`. */
-export async function startNodeFloor(node: string, backendPort: number): Promise<ReferenceServer> {
+export async function startNodeFloor(node: string, backendPort: number): Promise<RunningServer> {
   const port = await freePort();
   const child = Child.start("node-floor", node, [NODE_FLOOR_SCRIPT, String(port), String(backendPort)], {
     cwd: REPO_ROOT,
