@@ -11,8 +11,8 @@
  * - queue: the same with `pyroscope.write`'s durable queue (skipped while `validate` refuses `queue`).
  *
  * Prints the tables and the targets' verdicts, writes `bench/results/latest.{json,md}` and, on a full run, the
- * generated section of `docs/performance.md`. `--quick` runs a few short cases (about two minutes;
- * `--quick --targets=relay,go,node-floor` compares CPU per profile alone). See `parseOptions` for every flag.
+ * generated section of `docs/performance.md`. `--quick` runs a few short cases (a few minutes;
+ * `--quick --targets=relay,go,node-floor` compares CPU per profile alone, in under two on a quiet machine). See `parseOptions` for every flag.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
