@@ -39,6 +39,7 @@ export function machineInfo(tools: ReadonlyMap<string, string>): MachineInfo {
   const list = cpus();
   const nginx = tools.get("nginx");
   const wrk = tools.get("wrk");
+  const go = tools.get("go");
   return {
     cpuModel: list[0]?.model.replace(/\s+/g, " ").trim() ?? "unknown CPU",
     cores: list.length,
@@ -47,6 +48,7 @@ export function machineInfo(tools: ReadonlyMap<string, string>): MachineInfo {
     node: process.version,
     nginx: nginx === undefined ? "no nginx" : versionOf(nginx, ["-v"]).replace("nginx version: ", ""),
     wrk: wrk === undefined ? "no wrk" : (versionOf(wrk, ["-v"]).split(" [")[0] ?? "wrk"),
+    go: go === undefined ? "no go" : versionOf(go, ["version"]).replace("go version ", ""),
     commit: commit(),
   };
 }

@@ -4,11 +4,15 @@
  *
  * - direct: wrk straight to the backend (the floor);
  * - nginx: Debian's nginx as a plain keep-alive reverse proxy (installed with apt when missing);
+ * - go: a stdlib Go relay from `../shared/bench/go-relay` on one core, built with Debian's `golang-go` (installed
+ *   with apt when missing), `/ingest` only: the least Alloy's `net/http` costs per profile;
+ * - node-floor: `../shared/bench/node-floor`, the least a Node relay does per profile;
  * - relay: profile-relay with `pyroscope.receive_http → pyroscope.write`;
  * - queue: the same with `pyroscope.write`'s durable queue (skipped while `validate` refuses `queue`).
  *
- * Prints the tables, writes `bench/results/latest.{json,md}` and, on a full run, the README's table.
- * `--quick` runs a few short cases (under a minute). See `parseOptions` for every flag.
+ * Prints the tables and the targets' verdicts, writes `bench/results/latest.{json,md}` and, on a full run, the
+ * generated section of `docs/performance.md`. `--quick` runs a few short cases (a few minutes;
+ * `--quick --targets=relay,go,node-floor` compares CPU per profile alone, in under two on a quiet machine). See `parseOptions` for every flag.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,16 +21,29 @@ import { loadProfile, type Profile, type ProfileKey } from "./bodies.ts";
 import { freePort, machineInfo } from "./machine.ts";
 import type { Measurement, Suite } from "./measurement.ts";
 import { type Nginx, startNginx } from "./nginx.ts";
-import { type BenchOptions, caseId, makePlan, type Protocol, parseOptions, type TargetName } from "./plan.ts";
+import {
+  type BenchOptions,
+  caseId,
+  makePlan,
+  type Protocol,
+  parseOptions,
+  TARGETS,
+  type TargetName,
+  unsupported,
+} from "./plan.ts";
 import { processTree, rssOf } from "./proc-stats.ts";
-import { buildRelay, REPO_ROOT, type Relay, SOURCE_MAIN, startRelay, validateConfig } from "./relay.ts";
+import type { RunningServer } from "./processes.ts";
+import { buildGoRelay, referenceMissing, startGoRelay, startNodeFloor } from "./references.ts";
+import { buildRelay, REPO_ROOT, SOURCE_MAIN, startRelay, validateConfig } from "./relay.ts";
 import {
   type BenchReport,
+  deriveFigures,
   fmtInt,
   fmtNum,
+  renderDocSection,
   renderMarkdown,
-  renderReadmeSection,
-  replaceReadmeSection,
+  renderVerdictLines,
+  replaceGeneratedSection,
 } from "./report.ts";
 import { type BackendProcess, measure, startBackendProcess, type TargetHandle } from "./runner.ts";
 import { ensureTools } from "./tools.ts";
@@ -38,11 +55,14 @@ const elapsed = () => {
   return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
 };
 
-/** Relay targets run in a fresh process per group, so each group's memory figures stand alone. */
-const RELAY_TARGETS: readonly TargetName[] = ["relay", "queue"];
+/** Targets that run in a fresh process per group, so each group's memory figures stand alone. */
+const PROCESS_TARGETS: readonly TargetName[] = ["relay", "queue", "go", "node-floor"];
 
 /** The order targets run in a group: the relay first, so the half-load pacing is known for the others. */
-const ORDER: readonly TargetName[] = ["relay", "queue", "nginx", "direct"];
+const ORDER: readonly TargetName[] = ["relay", "queue", "go", "node-floor", "nginx", "direct"];
+
+/** The generated document holding the bench's section. */
+const DOC_PATH = "docs/performance.md";
 
 interface Env {
   readonly options: BenchOptions;
@@ -54,10 +74,17 @@ interface Env {
   readonly slow: BackendProcess | undefined;
   readonly nginx: Nginx | undefined;
   readonly nginxPorts: { readonly fast: number; readonly slow: number } | undefined;
+  /** The Go reference, built for this run. */
+  readonly goBinary: string | undefined;
   readonly targets: readonly TargetName[];
   readonly measurements: Measurement[];
   /** Lines for the report: what was skipped or failed, and why. */
   readonly skipped: string[];
+}
+
+/** Whether a target of the run takes part in a ladder on `protocol`. */
+function runsOn(env: Env, target: TargetName, protocol: Protocol): boolean {
+  return env.targets.includes(target) && unsupported(target, protocol) === undefined;
 }
 
 function matches(options: BenchOptions, id: string): boolean {
@@ -68,23 +95,25 @@ function progress(m: Measurement): void {
   const cost =
     m.proxy === undefined
       ? ""
-      : `  ${fmtNum(m.proxy.coresUsed, 2)} cores  ${fmtNum(m.proxy.cpuSecondsPer1000Profiles, 2)} CPU s/1k  ${fmtNum((m.proxy.peakRssBytes ?? Number.NaN) / 1048576)} MiB`;
+      : `  ${fmtNum(m.proxy.coresUsed, 2)} cores  ${fmtNum(m.proxy.cpuMsPerProfile, 2)} CPU ms/profile  ${fmtNum((m.proxy.peakRssBytes ?? Number.NaN) / 1048576)} MiB`;
   const errors = m.non2xx + m.timeouts + m.socketErrors;
   log(
-    `[${elapsed()}] ${`${m.suite === "matrix" ? "" : `${m.suite} `}${m.id}`.padEnd(34)} ${m.target.padEnd(6)} ${fmtInt(m.requestsPerSecond).padStart(7)} req/s ${fmtNum(m.mbPerSecond).padStart(6)} MB/s  p50 ${fmtNum(m.latencyMs.p50, 2)} ms  p99 ${fmtNum(m.latencyMs.p99, 2)} ms${cost}${errors > 0 ? `  errors ${fmtInt(errors)}` : ""}`,
+    `[${elapsed()}] ${`${m.suite === "matrix" ? "" : `${m.suite} `}${m.id}`.padEnd(34)} ${m.target.padEnd(10)} ${fmtInt(m.requestsPerSecond).padStart(7)} req/s ${fmtNum(m.mbPerSecond).padStart(6)} MB/s  p50 ${fmtNum(m.latencyMs.p50, 2)} ms  p99 ${fmtNum(m.latencyMs.p99, 2)} ms${cost}${errors > 0 ? `  errors ${fmtInt(errors)}` : ""}`,
   );
 }
 
-/** Starts a relay target (or the queue variant) against `backend`. */
-async function startRelayTarget(
+/** Starts the process of a relay or reference target against `backend`. */
+async function startServer(
   env: Env,
   name: TargetName,
   backend: BackendProcess,
   inflightBudget: string | undefined,
-): Promise<{ relay: Relay; handle: TargetHandle }> {
+): Promise<RunningServer> {
+  if (name === "go") return startGoRelay(env.goBinary!, backend.port);
+  if (name === "node-floor") return startNodeFloor(env.node, backend.port);
   const port = await freePort();
   const dir = mkdtempSync(join(env.work, `${name}-`));
-  const relay = await startRelay(
+  return startRelay(
     env.node,
     env.relayMain,
     dir,
@@ -96,20 +125,30 @@ async function startRelayTarget(
     },
     env.options.relayNodeArgs,
   );
-  const idleRssBytes = rssOf(processTree(relay.child.pid));
+}
+
+/** Starts a target that runs in its own process (relay, queue, a reference) against `backend`. */
+async function startProcessTarget(
+  env: Env,
+  name: TargetName,
+  backend: BackendProcess,
+  inflightBudget: string | undefined,
+): Promise<{ server: RunningServer; handle: TargetHandle }> {
+  const server = await startServer(env, name, backend, inflightBudget);
+  const idleRssBytes = rssOf(processTree(server.child.pid));
   let exited = false;
-  void relay.child.exited.then(() => {
+  void server.child.exited.then(() => {
     exited = true;
   });
   return {
-    relay,
+    server,
     handle: {
       name,
-      url: relay.url,
-      pid: relay.child.pid,
+      url: server.url,
+      pid: server.child.pid,
       idleRssBytes,
       exited: () => exited,
-      tail: () => relay.child.errorTail(),
+      tail: () => server.child.errorTail(),
     },
   };
 }
@@ -133,7 +172,7 @@ function staticHandle(env: Env, name: TargetName, slow: boolean): TargetHandle |
   return undefined;
 }
 
-/** Runs `body` with the target's handle, starting and stopping a relay process around it when needed. */
+/** Runs `body` with the target's handle, starting and stopping the target's process around it when needed. */
 async function withTarget(
   env: Env,
   name: TargetName,
@@ -141,16 +180,24 @@ async function withTarget(
   inflightBudget: string | undefined,
   body: (handle: TargetHandle) => Promise<void>,
 ): Promise<void> {
-  if (!RELAY_TARGETS.includes(name)) {
+  if (!PROCESS_TARGETS.includes(name)) {
     const handle = staticHandle(env, name, backend !== env.fast);
     if (handle !== undefined) await body(handle);
     return;
   }
-  const { relay, handle } = await startRelayTarget(env, name, backend, inflightBudget);
+  let started: { server: RunningServer; handle: TargetHandle };
   try {
-    await body(handle);
+    started = await startProcessTarget(env, name, backend, inflightBudget);
+  } catch (err) {
+    const line = `${name}: did not start (${(err as Error).message.split("\n")[0]})`;
+    log(`[${elapsed()}] ${line}`);
+    env.skipped.push(line);
+    return;
+  }
+  try {
+    await body(started.handle);
   } finally {
-    await relay.stop();
+    await started.server.stop();
   }
 }
 
@@ -162,8 +209,7 @@ async function run(
   protocol: Protocol,
   profile: Profile,
   connections: number,
-  thinkMs = 0,
-  warmupSeconds = env.options.warmupSeconds,
+  pacing: { thinkMs?: number; warmupSeconds?: number; durationSeconds?: number } = {},
 ): Promise<Measurement | undefined> {
   const id = caseId("matrix", protocol, profile.key, connections);
   const where = `${suite === "matrix" ? "" : `${suite} `}${id} on ${handle.name}`;
@@ -181,9 +227,9 @@ async function run(
       protocol,
       profile,
       connections,
-      thinkMs,
-      durationSeconds: env.options.durationSeconds,
-      warmupSeconds,
+      thinkMs: pacing.thinkMs ?? 0,
+      durationSeconds: pacing.durationSeconds ?? env.options.durationSeconds,
+      warmupSeconds: pacing.warmupSeconds ?? env.options.warmupSeconds,
       workDir: env.work,
     });
   } catch (err) {
@@ -220,6 +266,14 @@ async function runMatrix(env: Env, profiles: Map<ProfileKey, Profile>): Promise<
     if (wanted.length === 0 && !halfWanted) continue;
     let relayBest: number | undefined;
     for (const name of ORDER.filter((t) => env.targets.includes(t))) {
+      const why = unsupported(name, group.protocol);
+      if (why !== undefined) {
+        if (!env.skipped.includes(why)) {
+          log(`skipping ${why}`);
+          env.skipped.push(why);
+        }
+        continue;
+      }
       await withTarget(env, name, env.fast, undefined, async (handle) => {
         let lowLoadMs = 0;
         for (const c of wanted) {
@@ -234,7 +288,10 @@ async function runMatrix(env: Env, profiles: Map<ProfileKey, Profile>): Promise<
           const rate = relayBest / 2;
           const thinkMs = Math.max(1, Math.round((half * 1000) / rate - lowLoadMs));
           // the target is warm from the runs just before
-          await run(env, "half-load", handle, env.fast, group.protocol, profile, half, thinkMs, 0);
+          await run(env, "half-load", handle, env.fast, group.protocol, profile, half, {
+            thinkMs,
+            warmupSeconds: 0,
+          });
         }
       });
     }
@@ -247,7 +304,7 @@ async function runSizes(env: Env, profiles: Map<ProfileKey, Profile>): Promise<v
   for (const key of ladder.profiles) {
     if (!matches(env.options, `size ${caseId("matrix", ladder.protocol, key, ladder.connections)}`)) continue;
     const profile = profiles.get(key)!;
-    for (const name of ladder.targets.filter((t) => env.targets.includes(t))) {
+    for (const name of ladder.targets.filter((t) => runsOn(env, t, ladder.protocol))) {
       await withTarget(env, name, env.fast, undefined, async (handle) => {
         await run(env, "size", handle, env.fast, ladder.protocol, profile, ladder.connections);
       });
@@ -264,9 +321,13 @@ async function runConnections(env: Env, profiles: Map<ProfileKey, Profile>): Pro
     matches(env.options, `conn ${caseId("matrix", ladder.protocol, ladder.profile, c)}`),
   );
   if (wanted.length === 0) return;
-  for (const name of ladder.targets.filter((t) => env.targets.includes(t))) {
+  for (const name of ladder.targets.filter((t) => runsOn(env, t, ladder.protocol))) {
     await withTarget(env, name, slow, ladder.inflightBudget, async (handle) => {
-      for (const c of wanted) await run(env, "conn", handle, slow, ladder.protocol, profile, c);
+      for (const c of wanted) {
+        await run(env, "conn", handle, slow, ladder.protocol, profile, c, {
+          durationSeconds: Math.max(env.options.durationSeconds, ladder.minDurationSeconds),
+        });
+      }
     });
   }
 }
@@ -285,10 +346,24 @@ async function main(): Promise<number> {
     `profile-relay bench (${options.quick ? "quick" : "full"}): ${options.durationSeconds} s per run after ${options.warmupSeconds} s warm-up`,
   );
 
+  const skipped: string[] = [];
+  let targets = [...options.targets];
+  /** Leaves a target out of the run, with the reason printed and reported. */
+  const skip = (line: string, target: TargetName) => {
+    log(`skipping ${line}`);
+    skipped.push(line);
+    targets = targets.filter((t) => t !== target);
+  };
+  // the references live in ../shared: without it they are skipped, with one reason each
+  for (const reference of ["go", "node-floor"] as const) {
+    const missing = targets.includes(reference) ? referenceMissing(reference) : undefined;
+    if (missing !== undefined) skip(missing, reference);
+  }
   const tools = ensureTools(
     [
       { command: "wrk", aptPackage: "wrk" },
-      { command: "nginx", aptPackage: "nginx" },
+      ...(targets.includes("nginx") ? [{ command: "nginx", aptPackage: "nginx" }] : []),
+      ...(targets.includes("go") ? [{ command: "go", aptPackage: "golang-go" }] : []),
     ],
     log,
   );
@@ -297,10 +372,21 @@ async function main(): Promise<number> {
     log("wrk is required (Debian: apt-get install wrk; macOS: brew install wrk)");
     return 1;
   }
-  const skipped: string[] = [];
-  let targets = [...options.targets];
   const work = mkdtempSync(join(tmpdir(), "profile-relay-bench-"));
   process.once("exit", () => rmSync(work, { recursive: true, force: true }));
+
+  let goBinary: string | undefined;
+  if (targets.includes("go")) {
+    const go = tools.get("go");
+    if (go === undefined) {
+      skip("go: no Go compiler, and it could not be installed (needs root and apt-get)", "go");
+    } else {
+      log("building the Go reference (go build, into the run's temp folder)");
+      const built = await buildGoRelay(go, join(work, "go-relay"));
+      if ("binary" in built) goBinary = built.binary;
+      else skip(`go: the Go reference did not build (${built.error})`, "go");
+    }
+  }
 
   const node = process.execPath;
   let relayMain = SOURCE_MAIN;
@@ -328,10 +414,10 @@ async function main(): Promise<number> {
       queue: options.queueFsync,
     });
     if (problem !== undefined) {
-      const line = `queue: \`pyroscope.write\` does not accept \`queue { }\` yet (validate: ${problem.replace(/^Error: \S+: /, "")})`;
-      log(`skipping ${line}`);
-      skipped.push(line);
-      targets = targets.filter((t) => t !== "queue");
+      skip(
+        `queue: \`pyroscope.write\` does not accept \`queue { }\` yet (validate: ${problem.replace(/^Error: \S+: /, "")})`,
+        "queue",
+      );
     }
   }
   let nginx: Nginx | undefined;
@@ -339,10 +425,7 @@ async function main(): Promise<number> {
   if (targets.includes("nginx")) {
     const nginxPath = tools.get("nginx");
     if (nginxPath === undefined) {
-      const line = "nginx: not installed and could not be installed (needs root and apt-get)";
-      log(`skipping ${line}`);
-      skipped.push(line);
-      targets = targets.filter((t) => t !== "nginx");
+      skip("nginx: not installed and could not be installed (needs root and apt-get)", "nginx");
     } else {
       nginxPorts = { fast: await freePort(), slow: await freePort() };
       const routes = [{ listenPort: nginxPorts.fast, backendPort: fast.port }];
@@ -350,10 +433,7 @@ async function main(): Promise<number> {
       try {
         nginx = await startNginx(nginxPath, join(work, "nginx"), routes);
       } catch (err) {
-        const line = `nginx: did not start (${(err as Error).message.split("\n")[0]})`;
-        log(`skipping ${line}`);
-        skipped.push(line);
-        targets = targets.filter((t) => t !== "nginx");
+        skip(`nginx: did not start (${(err as Error).message.split("\n")[0]})`, "nginx");
       }
     }
   }
@@ -375,6 +455,7 @@ async function main(): Promise<number> {
     slow,
     nginx,
     nginxPorts,
+    goBinary,
     targets,
     measurements: [],
     skipped,
@@ -388,7 +469,7 @@ async function main(): Promise<number> {
   await slow?.child.stop();
 
   const report: BenchReport = {
-    version: 1,
+    version: 2,
     date,
     mode: options.quick ? "quick" : "full",
     durationSeconds: options.durationSeconds,
@@ -399,25 +480,27 @@ async function main(): Promise<number> {
       : relayForm,
     skipped,
     connBudgetBytes: plan.connScaling?.inflightBudgetBytes,
+    connPerConnectionBytes: plan.connScaling?.perConnectionBytes,
     measurements: env.measurements,
   };
   const markdown = renderMarkdown(report);
-  process.stdout.write(`\n${markdown}\n`);
+  process.stdout.write(`\n${markdown}\n${renderVerdictLines(report)}\n\n`);
 
-  const complete = options.only === undefined && options.targets.length === 4;
+  const complete = options.only === undefined && options.targets.length === TARGETS.length;
   const name = options.quick ? "quick" : complete ? "latest" : "partial";
   const results = join(REPO_ROOT, "bench/results");
   mkdirSync(results, { recursive: true });
-  writeFileSync(join(results, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  const json = { ...report, derived: deriveFigures(report) };
+  writeFileSync(join(results, `${name}.json`), `${JSON.stringify(json, null, 2)}\n`);
   writeFileSync(join(results, `${name}.md`), markdown);
   log(`wrote bench/results/${name}.json and bench/results/${name}.md in ${elapsed()}`);
-  if (options.writeReadme && name !== "partial") {
-    const readmePath = join(REPO_ROOT, "README.md");
-    const readme = readFileSync(readmePath, "utf8");
-    const next = replaceReadmeSection(readme, renderReadmeSection(report));
-    if (next !== readme) {
-      writeFileSync(readmePath, next);
-      log("updated the Performance table in README.md");
+  if (options.writeDocs && name !== "partial") {
+    const docPath = join(REPO_ROOT, DOC_PATH);
+    const doc = readFileSync(docPath, "utf8");
+    const next = replaceGeneratedSection(doc, renderDocSection(report));
+    if (next !== doc) {
+      writeFileSync(docPath, next);
+      log(`updated the generated section of ${DOC_PATH}`);
     }
   }
   return 0;

@@ -1,7 +1,7 @@
 /**
  * One measured run and the figures derived from it: throughput of accepted profiles, payload MB/s, latency,
- * and what the process in the path (relay or nginx) spent on it: CPU seconds per 1,000 profiles, profiles per
- * second per fully used core, peak RSS.
+ * and what the process in the path (relay, nginx, a reference) spent on it: CPU milliseconds per profile,
+ * profiles per second per fully used core, peak RSS; and the backend's own CPU per profile.
  */
 import type { ProfileKey } from "./bodies.ts";
 import type { Protocol, TargetName } from "./plan.ts";
@@ -15,7 +15,8 @@ export interface ProxyCost {
   readonly cpuSeconds: number;
   /** CPU seconds over wall seconds: how many cores it kept busy. */
   readonly coresUsed: number;
-  readonly cpuSecondsPer1000Profiles: number | undefined;
+  /** CPU (user + system) of the process tree per accepted profile, in milliseconds. */
+  readonly cpuMsPerProfile: number | undefined;
   /** Accepted profiles per CPU second: the throughput one fully used core would give. */
   readonly profilesPerCoreSecond: number | undefined;
   readonly peakRssBytes: number | undefined;
@@ -54,6 +55,11 @@ export interface Measurement {
   /** Requests the backend received during the run (undefined when unknown). */
   readonly forwarded: number | undefined;
   readonly proxy: ProxyCost | undefined;
+  /**
+   * The backend's own CPU per accepted profile, in milliseconds: with nothing in the path (direct) this is the
+   * only CPU figure, the cost of a minimal Node server receiving and acknowledging a profile.
+   */
+  readonly backendCpuMsPerProfile: number | undefined;
 }
 
 /** What the runner knows about a run besides wrk's figures. */
@@ -69,6 +75,8 @@ export interface RunContext {
   readonly thinkMs: number;
   readonly backendDelayMs: number;
   readonly forwarded: number | undefined;
+  /** CPU seconds the backend used during the run. */
+  readonly backendCpuSeconds: number | undefined;
   /** CPU seconds the process in the path used during the run, peak and start RSS; undefined for direct. */
   readonly proxy:
     | {
@@ -90,7 +98,7 @@ export function deriveMeasurement(ctx: RunContext, load: LoadResult): Measuremen
     proxy = {
       cpuSeconds: cpu,
       coresUsed: cpu / duration,
-      cpuSecondsPer1000Profiles: ok > 0 && Number.isFinite(cpu) ? (cpu / ok) * 1000 : undefined,
+      cpuMsPerProfile: perProfileMs(cpu, ok),
       profilesPerCoreSecond: cpu > 0 ? ok / cpu : undefined,
       peakRssBytes: ctx.proxy.peakRssBytes,
       startRssBytes: ctx.proxy.startRssBytes,
@@ -119,5 +127,13 @@ export function deriveMeasurement(ctx: RunContext, load: LoadResult): Measuremen
     latencyMs: load.latencyMs,
     forwarded: ctx.forwarded,
     proxy,
+    backendCpuMsPerProfile: perProfileMs(ctx.backendCpuSeconds, ok),
   };
+}
+
+/** CPU seconds over `profiles`, in milliseconds each; undefined without CPU figure or profiles. */
+function perProfileMs(cpuSeconds: number | undefined, profiles: number): number | undefined {
+  return profiles > 0 && cpuSeconds !== undefined && Number.isFinite(cpuSeconds)
+    ? (cpuSeconds / profiles) * 1000
+    : undefined;
 }

@@ -11,7 +11,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { processTree, rssOf } from "./proc-stats.ts";
-import { Child } from "./processes.ts";
+import { Child, waitUntilServing } from "./processes.ts";
 
 /** A running nginx. */
 export interface Nginx {
@@ -93,25 +93,4 @@ export async function startNginx(
   const child = Child.start("nginx", nginxPath, ["-p", `${dir}/`, "-e", join(dir, "error.log"), "-c", conf]);
   for (const r of routes) await waitUntilServing(`http://127.0.0.1:${r.listenPort}/stats`, child, 10_000);
   return { child, idleRssBytes: rssOf(processTree(child.pid)), stop: () => child.stop("SIGQUIT", 5000) };
-}
-
-/** Polls `url` until it answers 200 (the backend's stats through the proxy). */
-export async function waitUntilServing(url: string, child: Child, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let exited = false;
-  void child.exited.then(() => {
-    exited = true;
-  });
-  for (;;) {
-    if (exited) throw new Error(`${child.name} exited during start-up:\n${child.tail()}`);
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
-      await res.arrayBuffer();
-      if (res.ok) return;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error(`${child.name} did not answer ${url} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

@@ -1,25 +1,40 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { caseId, makePlan, parseOptions } from "./plan.ts";
+import { caseId, makePlan, parseOptions, TARGETS, unsupported } from "./plan.ts";
 
-test("a full run by default, writing the README; --quick is short and leaves the README alone", () => {
+test("a full run by default, writing docs/performance.md; --quick is short and leaves the docs alone", () => {
   const full = parseOptions([]);
   assert.equal(full.quick, false);
-  assert.equal(full.writeReadme, true);
-  assert.deepEqual(full.targets, ["direct", "nginx", "relay", "queue"]);
+  assert.equal(full.writeDocs, true);
+  assert.deepEqual(full.targets, ["direct", "nginx", "go", "node-floor", "relay", "queue"]);
   const quick = parseOptions(["--quick"]);
-  assert.equal(quick.writeReadme, false);
+  assert.equal(quick.writeDocs, false);
   assert.ok(quick.durationSeconds < full.durationSeconds);
-  assert.equal(parseOptions(["--only=push"]).writeReadme, false);
+  assert.equal(parseOptions(["--only=push"]).writeDocs, false);
+  assert.equal(parseOptions(["--quick", "--docs"]).writeDocs, true);
+  assert.equal(parseOptions(["--no-docs"]).writeDocs, false);
 });
 
 test("options are checked", () => {
   assert.throws(() => parseOptions(["--targets=relay,apache"]), /unknown target "apache"/);
+  assert.throws(() => parseOptions(["--targets="]), /--targets needs at least one of direct, nginx, go/);
   assert.throws(() => parseOptions(["--duration=1.5"]), /whole number/);
   assert.throws(() => parseOptions(["--fast"]), /unknown option/);
+  assert.throws(() => parseOptions(["--readme"]), /unknown option "--readme"/);
   assert.deepEqual(parseOptions(["--relay-node-arg=--cpu-prof", "--relay-from=src"]).relayNodeArgs, [
     "--cpu-prof",
   ]);
+});
+
+test("targets run in the table's order whatever the order given, each once", () => {
+  assert.deepEqual(parseOptions(["--targets=node-floor,relay,go"]).targets, ["go", "node-floor", "relay"]);
+  assert.deepEqual(parseOptions(["--targets=relay,relay,"]).targets, ["relay"]);
+});
+
+test("the Go reference runs on /ingest only, with a reason for push; every other target runs both", () => {
+  assert.match(unsupported("go", "push") ?? "", /^go: .*`\/ingest` only/);
+  assert.equal(unsupported("go", "ingest"), undefined);
+  for (const t of TARGETS.filter((t) => t !== "go")) assert.equal(unsupported(t, "push"), undefined);
 });
 
 test("the full plan covers both protocols, three bodies and three concurrencies, plus both ladders", () => {
@@ -33,9 +48,20 @@ test("the full plan covers both protocols, three bodies and three concurrencies,
     "go-heap-2.6m",
     "go-heap-10m",
   ]);
+  assert.ok(plan.sizeScaling?.targets.includes("go"));
   assert.deepEqual(plan.connScaling?.connections, [10, 100, 1000, 5000]);
   assert.equal(plan.connScaling?.backendDelayMs, 300);
-  const quick = makePlan(parseOptions(["--quick"]));
-  assert.ok(quick.matrix.length < plan.matrix.length);
+  assert.equal(plan.connScaling?.perConnectionBytes, 16 * 1024);
   assert.equal(caseId("matrix", "ingest", "go-heap-39k", 16), "ingest go-heap-39k c16");
+});
+
+test("the quick plan measures /ingest at the three sizes of the CPU targets and push at ~39 KB, at 16 connections", () => {
+  const quick = makePlan(parseOptions(["--quick"]));
+  assert.deepEqual(
+    quick.matrix.map((g) => `${g.protocol} ${g.profile} ${g.connections.join(",")}`),
+    ["ingest node-3k 16", "ingest go-heap-39k 16", "ingest go-heap-1m 16", "push go-heap-39k 16"],
+  );
+  assert.equal(quick.sizeScaling, undefined);
+  assert.deepEqual(quick.connScaling?.connections, [1000]);
+  assert.deepEqual(quick.connScaling?.targets, ["relay"]);
 });

@@ -4,12 +4,23 @@
  */
 import type { ProfileKey } from "./bodies.ts";
 
-/** The things in the path between the load generator and the backend. */
-export const TARGETS = ["direct", "nginx", "relay", "queue"] as const;
+/**
+ * The things in the path between the load generator and the backend, in the order tables list them: nothing
+ * (direct), the references (nginx; `go`, a stdlib Go relay on one core, the floor of what Alloy's `net/http`
+ * costs; `node-floor`, the least a Node relay does), then profile-relay without and with the durable queue.
+ */
+export const TARGETS = ["direct", "nginx", "go", "node-floor", "relay", "queue"] as const;
 export type TargetName = (typeof TARGETS)[number];
 
 export const PROTOCOLS = ["ingest", "push"] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
+
+/** Why a target cannot run a protocol, or undefined when it can: the Go reference implements `/ingest` only. */
+export function unsupported(target: TargetName, protocol: Protocol): string | undefined {
+  return target === "go" && protocol !== "ingest"
+    ? "go: the Go reference implements `/ingest` only; not run on push cases"
+    : undefined;
+}
 
 /** Command-line options. */
 export interface BenchOptions {
@@ -21,8 +32,8 @@ export interface BenchOptions {
   readonly targets: readonly TargetName[];
   /** Only cases whose id contains this text. */
   readonly only: string | undefined;
-  /** Rewrite the README's Performance table (full runs only, unless told otherwise). */
-  readonly writeReadme: boolean;
+  /** Rewrite the generated section of `docs/performance.md` (full runs only, unless told otherwise). */
+  readonly writeDocs: boolean;
   /** Extra Node flags for the relay (e.g. `--cpu-prof`). */
   readonly relayNodeArgs: readonly string[];
   /** Run the relay compiled (as shipped) or from the TypeScript source. */
@@ -58,9 +69,19 @@ export interface ConnScaling {
   readonly profile: ProfileKey;
   readonly connections: readonly number[];
   readonly backendDelayMs: number;
+  /**
+   * Runs of the ladder last at least this many seconds: against a slow backend a shorter run measures how long
+   * the first answers take to come, not the steady state.
+   */
+  readonly minDurationSeconds: number;
   /** `max_inflight_body_size` of the relay in this ladder. */
   readonly inflightBudget: string;
   readonly inflightBudgetBytes: number;
+  /**
+   * The memory a connection may cost on top of the in-flight budget (socket, parser, request and response
+   * objects): at N connections the relay's RSS may grow by the budget plus N times this over idle.
+   */
+  readonly perConnectionBytes: number;
   readonly targets: readonly TargetName[];
 }
 
@@ -71,7 +92,7 @@ export interface Plan {
 }
 
 const USAGE = `usage: npm run bench -- [--quick] [--duration=SECONDS] [--warmup=SECONDS]
-                        [--targets=direct,nginx,relay,queue] [--only=TEXT] [--no-readme] [--readme]
+                        [--targets=${TARGETS.join(",")}] [--only=TEXT] [--no-docs] [--docs]
                         [--relay-from=build|src] [--relay-node-arg=FLAG]... [--queue-fsync=always|interval|never]`;
 
 /** Parses the command line (after `npm run bench --`). Throws with the usage on a bad option. */
@@ -81,7 +102,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   let warmup: number | undefined;
   let targets: TargetName[] = [...TARGETS];
   let only: string | undefined;
-  let readme: boolean | undefined;
+  let docs: boolean | undefined;
   let relayFrom: "build" | "src" = "build";
   let queueFsync: QueueFsync = "always";
   const relayNodeArgs: string[] = [];
@@ -103,19 +124,16 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         }
         break;
       case "--targets":
-        targets = value.split(",").map((t) => {
-          if (!(TARGETS as readonly string[]).includes(t)) throw new Error(`unknown target "${t}"\n${USAGE}`);
-          return t as TargetName;
-        });
+        targets = parseTargets(value);
         break;
       case "--only":
         only = value;
         break;
-      case "--readme":
-        readme = true;
+      case "--docs":
+        docs = true;
         break;
-      case "--no-readme":
-        readme = false;
+      case "--no-docs":
+        docs = false;
         break;
       case "--relay-from":
         if (value !== "build" && value !== "src") throw new Error(`--relay-from is build or src\n${USAGE}`);
@@ -143,11 +161,21 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     warmupSeconds: warmup ?? 1,
     targets,
     only,
-    writeReadme: readme ?? (!quick && only === undefined),
+    writeDocs: docs ?? (!quick && only === undefined),
     relayNodeArgs,
     relayFrom,
     queueFsync,
   };
+}
+
+/** A comma-separated list of targets, run in the order of `TARGETS` whatever the order given. */
+function parseTargets(value: string): TargetName[] {
+  const names = value.split(",").filter((t) => t !== "");
+  if (names.length === 0) throw new Error(`--targets needs at least one of ${TARGETS.join(", ")}\n${USAGE}`);
+  for (const t of names) {
+    if (!(TARGETS as readonly string[]).includes(t)) throw new Error(`unknown target "${t}"\n${USAGE}`);
+  }
+  return TARGETS.filter((t) => names.includes(t));
 }
 
 /** wrk takes whole seconds. */
@@ -157,26 +185,41 @@ function positive(name: string, value: string): number {
   return n;
 }
 
+/** The full connection ladder; the quick run takes one rung of it. */
+const CONN_LADDER: ConnScaling = {
+  protocol: "ingest",
+  profile: "go-heap-39k",
+  connections: [10, 100, 1000, 5000],
+  backendDelayMs: 300,
+  minDurationSeconds: 5,
+  inflightBudget: "64MiB",
+  inflightBudgetBytes: 64 * 1024 * 1024,
+  perConnectionBytes: 16 * 1024,
+  targets: ["nginx", "go", "relay", "queue"],
+};
+
+/** A case's id, e.g. `ingest go-heap-39k c16`; `--only` matches against it. */
+export function caseId(suite: string, protocol: Protocol, profile: ProfileKey, connections: number): string {
+  return `${suite === "matrix" ? "" : `${suite} `}${protocol} ${profile} c${connections}`;
+}
+
 /** The cases of a run. */
 export function makePlan(o: BenchOptions): Plan {
   if (o.quick) {
+    // the three bodies of the CPU targets on /ingest, and push at ~39 KB to compare with ingest
+    const ingest: MatrixGroup[] = (["node-3k", "go-heap-39k", "go-heap-1m"] as const).map((profile) => ({
+      protocol: "ingest",
+      profile,
+      connections: [16],
+      halfLoadConnections: undefined,
+    }));
     return {
-      matrix: PROTOCOLS.map((protocol) => ({
-        protocol,
-        profile: "go-heap-39k",
-        connections: [16],
-        halfLoadConnections: undefined,
-      })),
+      matrix: [
+        ...ingest,
+        { protocol: "push", profile: "go-heap-39k", connections: [16], halfLoadConnections: undefined },
+      ],
       sizeScaling: undefined,
-      connScaling: {
-        protocol: "ingest",
-        profile: "go-heap-39k",
-        connections: [1000],
-        backendDelayMs: 300,
-        inflightBudget: "64MiB",
-        inflightBudgetBytes: 64 * 1024 * 1024,
-        targets: ["relay"],
-      },
+      connScaling: { ...CONN_LADDER, connections: [1000], targets: ["relay"] },
     };
   }
   const profiles: ProfileKey[] = ["node-3k", "go-heap-39k", "go-heap-1m"];
@@ -188,21 +231,8 @@ export function makePlan(o: BenchOptions): Plan {
       protocol: "ingest",
       profiles: ["node-3k", "go-heap-39k", "go-heap-1m", "go-heap-2.6m", "go-heap-10m"],
       connections: 16,
-      targets: ["relay", "queue"],
+      targets: ["go", "node-floor", "relay", "queue"],
     },
-    connScaling: {
-      protocol: "ingest",
-      profile: "go-heap-39k",
-      connections: [10, 100, 1000, 5000],
-      backendDelayMs: 300,
-      inflightBudget: "64MiB",
-      inflightBudgetBytes: 64 * 1024 * 1024,
-      targets: ["nginx", "relay", "queue"],
-    },
+    connScaling: CONN_LADDER,
   };
-}
-
-/** A case's id, e.g. `ingest go-heap-39k c16`; `--only` matches against it. */
-export function caseId(suite: string, protocol: Protocol, profile: ProfileKey, connections: number): string {
-  return `${suite === "matrix" ? "" : `${suite} `}${protocol} ${profile} c${connections}`;
 }

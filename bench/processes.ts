@@ -144,3 +144,31 @@ export class Child {
     started.delete(this.process);
   }
 }
+
+/** A server the bench started in front of the backend (the relay, a reference): where it listens, how to stop it. */
+export interface RunningServer {
+  readonly url: string;
+  readonly child: Child;
+  stop(): Promise<void>;
+}
+
+/** Polls `url` until it answers 200 (for servers that print nothing when they are ready, as nginx and Go). */
+export async function waitUntilServing(url: string, child: Child, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  void child.exited.then(() => {
+    exited = true;
+  });
+  for (;;) {
+    if (exited) throw new Error(`${child.name} exited during start-up:\n${child.tail()}`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      await res.arrayBuffer();
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`${child.name} did not answer ${url} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,6 +1,6 @@
 /**
  * Measuring one case on one target: warm up, then run wrk while reading the CPU time and memory of the
- * process in the path from `/proc`, and count what reached the backend.
+ * process in the path (and the backend's CPU time) from `/proc`, and count what reached the backend.
  */
 import type { BackendStats } from "./backend.ts";
 import type { Profile } from "./bodies.ts";
@@ -82,6 +82,30 @@ function forwardedCount(
     : after.pushRequests - before.pushRequests;
 }
 
+/** The warm-up goes on, a round of `warmupSeconds` at a time, until this many requests were answered… */
+const WARMUP_MIN_REQUESTS = 1000;
+/** …or this many rounds ran (large bodies at a low rate). */
+const WARMUP_MAX_ROUNDS = 5;
+
+/**
+ * Resolves once `read` (the backend's counters) gives the same answer twice `quietMs` apart, or after `maxMs`:
+ * nothing is on its way through the path any more.
+ */
+export async function waitUntilSettled(
+  read: () => Promise<unknown>,
+  quietMs: number,
+  maxMs: number,
+): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  let last = JSON.stringify(await read());
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, quietMs));
+    const now = JSON.stringify(await read());
+    if (now === last) return;
+    last = now;
+  }
+}
+
 /** Warms up, then measures one case on one target. */
 export async function measure(spec: RunSpec): Promise<Measurement> {
   const request = spec.protocol === "ingest" ? spec.profile.ingest : spec.profile.push;
@@ -93,20 +117,29 @@ export async function measure(spec: RunSpec): Promise<Measurement> {
     workDir: spec.workDir,
   };
   if (spec.warmupSeconds > 0) {
-    await runWrk({ ...load, durationSeconds: spec.warmupSeconds });
-    // let requests cut off by the end of the warm-up finish (a slow backend holds them)
-    await new Promise((r) => setTimeout(r, Math.min(1000, 100 + spec.backend.delayMs * 2)));
+    // a JIT-compiled target (the relay) costs more until its hot paths are optimized: warm up by requests,
+    // not only by time, so a slow case or a busy machine does not measure the compiler
+    let answered = 0;
+    for (let round = 0; round < WARMUP_MAX_ROUNDS && answered < WARMUP_MIN_REQUESTS; round++) {
+      answered += (await runWrk({ ...load, durationSeconds: spec.warmupSeconds })).requests;
+    }
+    // let the requests cut off by the end of the warm-up drain (a slow backend or a busy target holds them),
+    // so the run measures its own requests
+    await waitUntilSettled(spec.backend.stats, 100 + spec.backend.delayMs, 15_000);
   }
   const pids = spec.target.pid === undefined ? undefined : processTree(spec.target.pid);
+  const backendPids = processTree(spec.backend.child.pid);
   const before = await spec.backend.stats();
+  const backendCpuBefore = cpuSeconds(backendPids);
   const cpuBefore = pids === undefined ? undefined : cpuSeconds(pids);
   const watch = pids === undefined ? undefined : new MemoryWatch(pids);
   const startRss = watch?.current();
   const result = await runWrk({ ...load, durationSeconds: spec.durationSeconds });
   const peakRss = watch?.stop();
   const cpuAfter = pids === undefined ? undefined : cpuSeconds(pids);
-  // what the path still had in flight when wrk stopped arrives within the backend's delay
-  await new Promise((r) => setTimeout(r, Math.min(1000, 50 + spec.backend.delayMs * 2)));
+  const backendCpuAfter = cpuSeconds(backendPids);
+  // what the path still had in flight when wrk stopped arrives at the backend
+  await waitUntilSettled(spec.backend.stats, 100 + spec.backend.delayMs, 5000);
   const after = await spec.backend.stats();
   return deriveMeasurement(
     {
@@ -121,6 +154,10 @@ export async function measure(spec: RunSpec): Promise<Measurement> {
       thinkMs: spec.thinkMs,
       backendDelayMs: spec.backend.delayMs,
       forwarded: spec.target.name === "direct" ? undefined : forwardedCount(spec.protocol, before, after),
+      backendCpuSeconds:
+        backendCpuBefore === undefined || backendCpuAfter === undefined
+          ? undefined
+          : backendCpuAfter - backendCpuBefore,
       proxy:
         pids === undefined
           ? undefined

@@ -1,5 +1,5 @@
 /**
- * Finding the external tools the bench uses (wrk, nginx) and installing the missing ones with Debian's apt when
+ * Finding the external tools the bench uses (wrk, nginx, Go) and installing the missing ones with Debian's apt when
  * the bench may (root, apt present). Installs are announced, never silent.
  */
 import { execFileSync, spawnSync } from "node:child_process";
@@ -45,17 +45,19 @@ export function ensureTools(
   }
   log(`installing ${packages.join(" ")} with apt-get (one time)`);
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  // another apt-get (a second bench, a system update) holds the dpkg lock for a while: wait for it
+  const lock = ["-o", "DPkg::Lock::Timeout=300"];
   const install = () =>
-    execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...packages], {
+    execFileSync("apt-get", [...lock, "install", "-y", "-qq", "--no-install-recommends", ...packages], {
       env,
       stdio: ["ignore", "ignore", "pipe"],
-      timeout: 300_000,
+      timeout: 600_000,
     });
   try {
     try {
       install();
     } catch {
-      execFileSync("apt-get", ["update", "-qq"], {
+      execFileSync("apt-get", [...lock, "update", "-qq"], {
         env,
         stdio: ["ignore", "ignore", "pipe"],
         timeout: 300_000,
