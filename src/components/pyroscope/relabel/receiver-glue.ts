@@ -11,7 +11,7 @@
  * - after the component has stopped, calls fail with `<id> has exited`.
  */
 import type { Labels } from "../../../pyroscope/labels.ts";
-import { OK, type Outcome, type Receiver } from "../../../pyroscope/receiver.ts";
+import { failure, OK, type Outcome, type Receiver } from "../../../pyroscope/receiver.ts";
 
 /** What the receiver needs from the component. */
 export interface RelabelStage {
@@ -44,5 +44,5 @@ export function relabelReceiver(stage: RelabelStage): Receiver {
 }
 
 function exited(id: string): Outcome {
-  return { status: "failed", httpStatus: 503, message: `${id} has exited` };
+  return failure(503, `${id} has exited`);
 }

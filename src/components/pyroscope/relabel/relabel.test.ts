@@ -6,10 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { Code } from "@connectrpc/connect";
 import { pino } from "pino";
 import { Registry } from "prom-client";
+import { IngestQuery } from "../../../pyroscope/ingest-query.ts";
 import { Labels } from "../../../pyroscope/labels.ts";
-import type { IngestRequest, PushRequest, Receiver } from "../../../pyroscope/receiver.ts";
+import { type IngestRequest, OK, type PushRequest, type Receiver } from "../../../pyroscope/receiver.ts";
 import { Capsule, type Value } from "../../../syntax/value.ts";
 import { failed, RecordingReceiver, rejected, sample } from "../receive_http/testkit.ts";
 import type { RelabelArguments, RuleArguments } from "./arguments.ts";
@@ -61,12 +63,14 @@ function ingest(labels: Record<string, string>): IngestRequest {
     body: new Uint8Array([1, 2, 3]),
     contentType: ["binary/octet-stream"],
     path: "/ingest",
-    query: "name=app.cpu%7Benv%3Dprod%7D&from=1&until=2",
+    query: IngestQuery.parse("name=app.cpu%7Benv%3Dprod%7D&from=1&until=2"),
+    headers: {},
   };
 }
 
 function push(labels: Record<string, string>, samples = 1): PushRequest {
   return {
+    headers: {},
     labels: Labels.from(labels),
     samples: Array.from({ length: samples }, (_, i) => ({ id: `s${i}`, rawProfile: new Uint8Array([i]) })),
   };
@@ -157,7 +161,7 @@ describe("TestRelabeling (through ingest, as Alloy's test)", () => {
       const r = start(args([app], c.rules));
       try {
         const request = ingest(c.input);
-        assert.deepEqual(await r.receiver.ingest(request), { status: "ok" });
+        assert.deepEqual(await r.receiver.ingest(request), OK);
         if (c.want === "dropped") {
           assert.equal(app.ingests.length, 0);
           assert.equal(await metric(r.registry, "pyroscope_relabel_profiles_dropped"), 1);
@@ -182,8 +186,8 @@ describe("TestRelabeling (through ingest, as Alloy's test)", () => {
     const r = start(args([app], [{ action: "labeldrop", regex: ".*" }]));
     try {
       for (let i = 0; i < 3; i++) {
-        assert.deepEqual(await r.receiver.ingest(ingest({ env: "prod" })), { status: "ok" });
-        assert.deepEqual(await r.receiver.push(push({ env: "prod" })), { status: "ok" });
+        assert.deepEqual(await r.receiver.ingest(ingest({ env: "prod" })), OK);
+        assert.deepEqual(await r.receiver.push(push({ env: "prod" })), OK);
       }
       assert.equal(app.ingests.length + app.pushes.length, 0);
       assert.equal(await metric(r.registry, "pyroscope_relabel_profiles_dropped"), 6);
@@ -205,7 +209,7 @@ describe("push route", () => {
     );
     try {
       const request = push({ __name__: "process_cpu", service_name: "api" }, 2);
-      assert.deepEqual(await r.receiver.push(request), { status: "ok" });
+      assert.deepEqual(await r.receiver.push(request), OK);
       assert.equal(app.pushes.length, 1);
       assert.deepEqual(app.pushes[0]!.labels.toRecord(), {
         __name__: "process_cpu",
@@ -429,14 +433,14 @@ describe("forwarding", () => {
     });
     const b = new RecordingReceiver(() => {
       order.push("b");
-      return { status: "ok" };
+      return OK;
     });
     const r = start(args([a, b], []));
     try {
       const outcome = await r.receiver.push(push({ env: "x" }));
-      assert.equal(outcome.status, "rejected");
-      assert.equal(outcome.status === "rejected" && outcome.httpStatus, 400);
-      assert.match(outcome.status === "rejected" ? outcome.message : "", /invalid labels in profile: bad/);
+      assert.equal(outcome.ok, false);
+      assert.equal(!outcome.ok && outcome.httpStatus, 400);
+      assert.match(!outcome.ok ? outcome.message : "", /invalid labels in profile: bad/);
       assert.deepEqual(order, ["a", "b"]);
     } finally {
       await r.stop();
@@ -449,9 +453,9 @@ describe("forwarding", () => {
     const r = start(args([a, b], []));
     try {
       const outcome = await r.receiver.ingest(ingest({ env: "x" }));
-      assert.equal(outcome.status, "failed");
-      assert.equal(outcome.status === "failed" && outcome.httpStatus, 503);
-      assert.equal(outcome.status === "failed" && outcome.retryAfterMs, 2000);
+      assert.equal(outcome.ok, false);
+      assert.equal(!outcome.ok && outcome.httpStatus, 503);
+      assert.equal(!outcome.ok && outcome.retryAfterMs, 2000);
     } finally {
       await r.stop();
     }
@@ -476,7 +480,8 @@ describe("forwarding", () => {
     const r = start(args([app], []));
     await r.stop();
     assert.deepEqual(await r.receiver.push(push({ env: "x" })), {
-      status: "failed",
+      ok: false,
+      code: Code.Unavailable,
       httpStatus: 503,
       message: "pyroscope.relabel.test has exited",
     });

@@ -69,8 +69,9 @@ export class DirectWrite implements Receiver {
     const stopTotal = this.#ctx.metrics.startTimer(ALL_ENDPOINTS, "push_total");
     try {
       const call = {
-        body: encodePushBody(prepared.value.toArray(), request.samples),
+        body: encodePushBody(prepared.value.value.toArray(), request.samples),
         headers: request.headers,
+        tenant: prepared.value.tenant,
       };
       let bytes = 0;
       for (const s of request.samples) bytes += s.rawProfile.byteLength;
@@ -92,8 +93,9 @@ export class DirectWrite implements Receiver {
         body: request.body,
         contentType: request.contentType,
         path: request.path,
-        query: query.value,
+        query: query.value.value,
         headers: request.headers,
+        tenant: query.value.tenant,
       };
       return await this.#send("ingest", request.signal, request.body.byteLength, 1, (ep, signal) =>
         ep.ingest(call, signal),

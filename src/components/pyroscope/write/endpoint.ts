@@ -41,6 +41,8 @@ import { retryAfterMs } from "./retry.ts";
 export interface PushCall {
   readonly body: Uint8Array;
   readonly headers: ForwardedHeaders;
+  /** The tenant from the profile's `__tenant_id__` label: `X-Scope-OrgID`, over every other header. */
+  readonly tenant?: string | undefined;
 }
 
 /** An ingest as every endpoint sends it. */
@@ -52,6 +54,8 @@ export interface IngestCall {
   /** The encoded query to send (with `name` rebuilt). */
   readonly query: string;
   readonly headers: ForwardedHeaders;
+  /** As on `PushCall`. */
+  readonly tenant?: string | undefined;
 }
 
 /** A query WHATWG URL serialization leaves unchanged (unreserved characters, escapes, `+`, `=`, `&`). */
@@ -190,7 +194,10 @@ export class Endpoint {
   async push(call: PushCall, signal: AbortSignal): Promise<Outcome> {
     const timeoutMs = this.args.remote_timeout;
     if (timeoutMs <= 0) return deadlineExceeded("deadline_exceeded: context deadline exceeded");
-    const headers = isEmpty(call.headers) ? this.#pushHeaders : this.#buildPushHeaders(call.headers);
+    const headers = withTenant(
+      isEmpty(call.headers) ? this.#pushHeaders : this.#buildPushHeaders(call.headers),
+      call.tenant,
+    );
     const deadline = startDeadline(signal, timeoutMs);
     let res: HttpResponse;
     try {
@@ -288,6 +295,7 @@ export class Endpoint {
       else headers.add("Content-Type", ct);
     });
     if (!headers.has("user-agent")) headers.set("User-Agent", USER_AGENT);
+    if (call.tenant !== undefined) headers.set(TENANT_HEADER, call.tenant);
 
     const deadline = startDeadline(signal, timeoutMs);
     const timeout = deadline.timeout;
@@ -415,6 +423,17 @@ function toHeaders(raw: HttpResponse["headers"]): Headers {
     for (const v of Array.isArray(value) ? value : [value]) header.append(name, v);
   }
   return header;
+}
+
+/** The header multi-tenant Pyroscope reads the tenant from. */
+const TENANT_HEADER = "X-Scope-OrgID";
+
+/** `headers` with the profile's tenant over any other `X-Scope-OrgID` (a copy: `headers` may be shared). */
+function withTenant(headers: HeaderList, tenant: string | undefined): HeaderList {
+  if (tenant === undefined) return headers;
+  const copy = headers.clone();
+  copy.set(TENANT_HEADER, tenant);
+  return copy;
 }
 
 function isEmpty(headers: ForwardedHeaders): boolean {

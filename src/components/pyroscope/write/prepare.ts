@@ -1,7 +1,10 @@
 /**
  * What both delivery modes do to a profile before it goes anywhere (Alloy's `Append` / `AppendIngest`
  * preamble): validate the labels, then apply `external_labels` (push: the series labels; ingest: `name`
- * rebuilt in the query). Invalid labels are a `rejected` 400, never sent and never queued.
+ * rebuilt in the query). Invalid labels are a 400, never sent and never queued.
+ *
+ * A `__tenant_id__` label (set by a relabel rule) is taken off first: its value is the tenant the profile is
+ * sent to (`X-Scope-OrgID`), and it is never sent as a label.
  */
 import type { IngestQuery } from "../../../pyroscope/ingest-query.ts";
 import {
@@ -14,20 +17,29 @@ import {
 import type { Labels } from "../../../pyroscope/labels.ts";
 import { formatName } from "../../../pyroscope/name-grammar.ts";
 import { type Failure, failure } from "../../../pyroscope/receiver.ts";
+import { tenantFromLabels } from "../../../pyroscope/tenant.ts";
 
 /** A prepared value, or the outcome that refuses the profile. */
 export type Prepared<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly outcome: Failure };
 
+/** What a profile is sent with, and to which tenant (`__tenant_id__`), when it has one. */
+export interface Addressed<T> {
+  readonly value: T;
+  readonly tenant: string | undefined;
+}
+
 /** The labels a push series is sent with. */
 export function preparePushLabels(
   labels: Labels,
   external: Readonly<Record<string, string>>,
-): Prepared<Labels> {
-  const reason = validateLabels(labels);
+): Prepared<Addressed<Labels>> {
+  const split = tenantFromLabels(labels);
+  if (!split.ok) return { ok: false, outcome: failure(400, split.message) };
+  const reason = validateLabels(split.labels);
   if (reason !== undefined) return { ok: false, outcome: invalidLabels(reason) };
-  return { ok: true, value: pushSeriesLabels(labels, external) };
+  return { ok: true, value: { value: pushSeriesLabels(split.labels, external), tenant: split.tenant } };
 }
 
 /** The query an ingest is sent with: the original one with `name` rebuilt from the labels. */
@@ -35,12 +47,14 @@ export function prepareIngestQuery(
   labels: Labels,
   query: IngestQuery,
   external: Readonly<Record<string, string>>,
-): Prepared<string> {
-  const named = nameFollowsServiceName(labels);
+): Prepared<Addressed<string>> {
+  const split = tenantFromLabels(labels);
+  if (!split.ok) return { ok: false, outcome: failure(400, split.message) };
+  const named = nameFollowsServiceName(split.labels);
   const reason = validateLabels(named);
   if (reason !== undefined) return { ok: false, outcome: invalidLabels(reason) };
   const name = formatName(mergeExternalLabels(named, external));
-  return { ok: true, value: query.withName(name).toCanonicalString() };
+  return { ok: true, value: { value: query.withName(name).toCanonicalString(), tenant: split.tenant } };
 }
 
 function invalidLabels(reason: string): Failure {

@@ -39,7 +39,8 @@ export class QueuedWrite implements Receiver {
         id: randomUUID(),
         receivedAt: this.#now(),
         headers: Object.entries(request.headers),
-        labels: labels.value.toArray(),
+        labels: labels.value.value.toArray(),
+        tenant: labels.value.tenant,
         samples: request.samples.map((s) =>
           s.id === "" ? { id: randomUUID(), rawProfile: s.rawProfile } : s,
         ),
@@ -62,7 +63,8 @@ export class QueuedWrite implements Receiver {
         body: request.body,
         contentType: request.contentType,
         path: request.path,
-        query: query.value,
+        query: query.value.value,
+        tenant: query.value.tenant,
       });
     } finally {
       stop();

@@ -15,7 +15,7 @@ export type ItemAttempt = (endpoint: Endpoint, signal: AbortSignal) => Promise<O
 export function itemAttempt(item: QueueItem): ItemAttempt {
   const headers = Object.fromEntries(item.headers);
   if (item.kind === "push") {
-    const call: PushCall = { body: encodePushBody(item.labels, item.samples), headers };
+    const call: PushCall = { body: encodePushBody(item.labels, item.samples), headers, tenant: item.tenant };
     return (endpoint, signal) => endpoint.push(call, signal);
   }
   const call: IngestCall = {
@@ -24,6 +24,7 @@ export function itemAttempt(item: QueueItem): ItemAttempt {
     path: item.path,
     query: item.query,
     headers,
+    tenant: item.tenant,
   };
   return (endpoint, signal) => endpoint.ingest(call, signal);
 }

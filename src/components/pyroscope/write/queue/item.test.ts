@@ -55,6 +55,14 @@ describe("queue item encoding", () => {
     assert.equal(itemProfiles(ingest), 1);
   });
 
+  test("a tenant round-trips apart from the forwarded headers", () => {
+    const withTenant = { ...ingest, tenant: "team-a" };
+    const back = decodeItem(Buffer.concat(encodeItem(withTenant))) as IngestItem;
+    assert.equal(back.tenant, "team-a");
+    assert.deepEqual(back.headers, ingest.headers);
+    assert.equal((decodeItem(Buffer.concat(encodeItem(ingest))) as IngestItem).tenant, undefined);
+  });
+
   test("a truncated or padded payload does not decode", () => {
     const payload = Buffer.concat(encodeItem(ingest));
     assert.throws(() => decodeItem(payload.subarray(0, payload.length - 1)), /truncated/);

@@ -25,6 +25,8 @@ import type { RawSample } from "../../../../pyroscope/receiver.ts";
 const VERSION = 1;
 const KIND_PUSH = 1;
 const KIND_INGEST = 2;
+/** The header-list entry that holds an item's tenant (`:` is not allowed in header names). */
+const TENANT_ENTRY = ":tenant";
 
 interface ItemBase {
   /** The queue's ID of the item (logs, dead letters). */
@@ -33,6 +35,8 @@ interface ItemBase {
   readonly receivedAt: number;
   /** Forwarded request headers (lower-case names). */
   readonly headers: readonly (readonly [string, string])[];
+  /** The tenant from the profile's `__tenant_id__` label, if any. */
+  readonly tenant?: string | undefined;
 }
 
 /** A push series: labels as sent, samples with their IDs. */
@@ -74,7 +78,8 @@ export function encodeItem(item: QueueItem): Uint8Array[] {
   w.u8(item.kind === "push" ? KIND_PUSH : KIND_INGEST);
   w.f64(item.receivedAt);
   w.str(item.id);
-  w.pairs(item.headers);
+  // the tenant travels as a header entry with a name no HTTP header can have, so records stay version 1
+  w.pairs(item.tenant === undefined ? item.headers : [...item.headers, [TENANT_ENTRY, item.tenant]]);
   if (item.kind === "push") {
     w.pairs(item.labels.map((l) => [l.name, l.value] as const));
     w.u32(item.samples.length);
@@ -100,7 +105,9 @@ export function decodeItem(payload: Buffer): QueueItem {
   const kind = r.u8();
   const receivedAt = r.f64();
   const id = r.str();
-  const headers = r.pairs();
+  const entries = r.pairs();
+  const headers = entries.filter(([name]) => name !== TENANT_ENTRY);
+  const tenant = entries.find(([name]) => name === TENANT_ENTRY)?.[1];
   if (kind === KIND_PUSH) {
     const labels = r.pairs().map(([name, value]) => ({ name, value }));
     const count = r.u32();
@@ -108,7 +115,15 @@ export function decodeItem(payload: Buffer): QueueItem {
     for (let i = 0; i < count; i++) meta.push({ id: r.str(), size: r.u32() });
     const samples = meta.map((m) => ({ id: m.id, rawProfile: r.bytes(m.size) }));
     r.end();
-    return { kind: "push", id, receivedAt, headers, labels, samples };
+    return {
+      kind: "push",
+      id,
+      receivedAt,
+      headers,
+      labels,
+      samples,
+      ...(tenant === undefined ? {} : { tenant }),
+    };
   }
   if (kind === KIND_INGEST) {
     const n = r.u16();
@@ -118,7 +133,8 @@ export function decodeItem(payload: Buffer): QueueItem {
     const query = r.str();
     const body = r.bytes(r.u32());
     r.end();
-    return { kind: "ingest", id, receivedAt, headers, body, contentType, path, query };
+    const ingest: IngestItem = { kind: "ingest", id, receivedAt, headers, body, contentType, path, query };
+    return tenant === undefined ? ingest : { ...ingest, tenant };
   }
   throw new Error(`unknown record kind ${kind}`);
 }
