@@ -60,8 +60,8 @@ export const OTLP_GRPC_PATH = `${OTLP_SERVICE_PREFIX}Export`;
 /** The OTLP/HTTP body types accepted (media type, parameters ignored). */
 const PROTOBUF_TYPES = new Set(["application/x-protobuf", "application/protobuf"]);
 const JSON_TYPE = "application/json";
-/** How much of the rejected profiles' messages goes into `partial_success.error_message`. */
-const MAX_PARTIAL_MESSAGES = 10;
+/** How many of the refused profiles' messages an answer lists (the count is always complete). */
+const MAX_MESSAGES = 10;
 
 /** The answer to one export, for either transport. */
 export type ExportAnswer =
@@ -127,7 +127,7 @@ export async function exportProfiles(
   metrics.profiles.inc({ result: "rejected" }, refused.size - retryable.size);
   metrics.profiles.inc({ result: "failed" }, retryable.size);
 
-  const messages = [...refused.values()];
+  const message = summarize([...refused.values()]);
   if (retryable.size > 0 || (refused.size === total && total > 0 && failures.length > 0)) {
     // worth retrying, or every profile refused downstream: the status of the deciding receiver failure
     const failure = decisiveFailure(failures)!;
@@ -135,17 +135,15 @@ export async function exportProfiles(
       kind: "error",
       httpStatus: validStatus(failure.outcome.httpStatus),
       code: codeForOutcome(failure.outcome),
-      message: messages.join("\n"),
+      message,
       retryAfter: retryAfterSeconds(failure),
     };
   }
   if (refused.size === total && total > 0) {
     // nothing convertible, as Pyroscope answers a conversion failure
-    return { kind: "error", httpStatus: 400, code: Code.InvalidArgument, message: messages.join("\n") };
+    return { kind: "error", httpStatus: 400, code: Code.InvalidArgument, message };
   }
   if (refused.size === 0) return { kind: "ok", response: emptyResponse() };
-  const shown = messages.slice(0, MAX_PARTIAL_MESSAGES);
-  if (messages.length > shown.length) shown.push(`… and ${messages.length - shown.length} more`);
   return {
     kind: "ok",
     response: {
@@ -153,7 +151,7 @@ export async function exportProfiles(
       partialSuccess: {
         $typeName: "opentelemetry.proto.collector.profiles.v1development.ExportProfilesPartialSuccess",
         rejectedProfiles: BigInt(refused.size),
-        errorMessage: shown.join("\n"),
+        errorMessage: message,
       },
     },
   };
@@ -403,6 +401,13 @@ function countAndRemap(uRes: UniversalServerResponse, ex: Exchange): UniversalSe
 
 async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
   yield bytes;
+}
+
+/** The first `MAX_MESSAGES` messages, one per line, and how many more there were. */
+function summarize(messages: readonly string[]): string {
+  const shown = messages.slice(0, MAX_MESSAGES);
+  if (messages.length > shown.length) shown.push(`… and ${messages.length - shown.length} more`);
+  return shown.join("\n");
 }
 
 function emptyResponse(): ExportProfilesServiceResponse {
