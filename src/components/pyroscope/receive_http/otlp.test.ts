@@ -21,6 +21,8 @@ import {
 import { OtlpBuilder, viewPprof } from "../../../pyroscope/otlp/testkit.ts";
 import type { PushRequest } from "../../../pyroscope/receiver.ts";
 import { Secret } from "../../../syntax/value.ts";
+import { assemble, listCaptures, loadCapture } from "../capture/catalog.ts";
+import { startCapture } from "../capture/test-harness.ts";
 import { endpointArgs, type RunningWrite, startWrite, writeArgs } from "../write/test-harness.ts";
 import {
   failed,
@@ -497,6 +499,38 @@ describe("OTLP answers and bad inputs", () => {
         "_count",
       )) ?? 0) >= 1,
     );
+  });
+});
+
+describe("OTLP into pyroscope.capture", () => {
+  test("each converted profile is stored as a push capture: pprof, labels, ID; it assembles back to the pprof", async () => {
+    const capture = await startCapture();
+    const relay = await start(testArgs([capture.component]));
+    try {
+      const res = await post(
+        relay.url,
+        toBinary(ExportProfilesServiceRequestSchema, cpuExport(["cap-a", "cap-b"])),
+      );
+      assert.equal(res.status, 200);
+      await res.arrayBuffer();
+      const { entries, problems } = await listCaptures(capture.dataPath);
+      assert.deepEqual(problems, []);
+      assert.deepEqual(entries.map((e) => [e.record.route, e.record.service_name, e.record.format]).sort(), [
+        ["push", "cap-a", "pprof"],
+        ["push", "cap-b", "pprof"],
+      ]);
+      for (const e of entries) {
+        assert.equal(e.record.profile_type, "process_cpu");
+        assert.equal(e.record.labels["__otel__"], "true");
+        assert.match(e.record.sample_id ?? "", UUID);
+        const pprof = viewPprof(assemble(await loadCapture(e)));
+        assert.deepEqual(pprof.sampleTypes, ["cpu/nanoseconds"]);
+        assert.equal(pprof.samples.length, 2);
+      }
+    } finally {
+      await relay.stop();
+      await capture.stop();
+    }
   });
 });
 
