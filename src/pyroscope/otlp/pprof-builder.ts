@@ -206,11 +206,6 @@ export class PprofBuilder {
     this.#samples.push({ locationIds, values, labels });
   }
 
-  /** The number of samples added so far. */
-  get samples(): number {
-    return this.#samples.length;
-  }
-
   /** The pprof, protobuf-encoded (not compressed). */
   encode(): Uint8Array {
     const w = new BinaryWriter();
