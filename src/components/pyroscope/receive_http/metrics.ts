@@ -3,7 +3,8 @@
  * dskit server (`pyroscope_receive_http_*`). They live on the component's registry, so they survive listener
  * restarts (Alloy builds a new registry per restart; the series are the same).
  */
-import { Gauge, Histogram, type Registry } from "prom-client";
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import type { ConversionFailureReason } from "../../../pyroscope/otlp/convert.ts";
 
 const NAMESPACE = "pyroscope_receive_http";
 
@@ -12,8 +13,17 @@ const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
 /** dskit's `middleware.BodySizeBuckets`: `prometheus.ExponentialBuckets(4, 4, 15)`. */
 const BODY_SIZE_BUCKETS = Array.from({ length: 15 }, (_, i) => 4 * 4 ** i);
 
-/** Route labels as dskit derives them from the mux templates; `other` when no route matched. */
-export type RouteLabel = "ingest" | "pyroscope_ingest" | "push_v1_pusherservice" | "other";
+/**
+ * Route labels as dskit derives them from the mux templates; `other` when no route matched. The two OTLP routes
+ * are ours (Alloy has none): `/v1development/profiles` and the gRPC service prefix.
+ */
+export type RouteLabel =
+  | "ingest"
+  | "pyroscope_ingest"
+  | "push_v1_pusherservice"
+  | "v1development_profiles"
+  | "opentelemetry_proto_collector_profiles_v1development_profilesservice"
+  | "other";
 
 /** The server metrics of one component instance. */
 export interface ServerMetrics {
@@ -73,5 +83,61 @@ export function createServerMetrics(registry: Registry): ServerMetrics {
   metrics.tcpConnections.set({ protocol: "http" }, 0);
   metrics.tcpConnections.set({ protocol: "grpc" }, 0);
   metrics.tcpConnectionsLimit.set({ protocol: "grpc" }, 0);
+  return metrics;
+}
+
+/** How an OTLP export arrived: OTLP/HTTP with a protobuf or a JSON body, or OTLP/gRPC. */
+export type OtlpProtocol = "http_protobuf" | "http_json" | "grpc";
+
+/**
+ * What happened to one OTLP profile: `accepted` by every receiver (or empty), `rejected` (not convertible, or
+ * refused by a receiver: counted in `partial_success`), `failed` (a receiver failed in a way worth retrying: the
+ * whole export is answered with an error for the client to retry).
+ */
+export type OtlpProfileResult = "accepted" | "rejected" | "failed";
+
+const OTLP_PROTOCOLS: readonly OtlpProtocol[] = ["http_protobuf", "http_json", "grpc"];
+const OTLP_PROFILE_RESULTS: readonly OtlpProfileResult[] = ["accepted", "rejected", "failed"];
+const CONVERSION_FAILURE_REASONS: readonly ConversionFailureReason[] = [
+  "missing_sample_type",
+  "index_out_of_range",
+  "missing_values",
+  "values_length_mismatch",
+];
+
+/** The OTLP metrics of one component instance (ours: Alloy has no OTLP profiles route). */
+export interface OtlpMetrics {
+  readonly requests: Counter<"protocol">;
+  readonly profiles: Counter<"result">;
+  readonly conversionFailures: Counter<"reason">;
+}
+
+/** Registers the OTLP route metrics on `registry` (the component's own). */
+export function createOtlpMetrics(registry: Registry): OtlpMetrics {
+  const registers = [registry];
+  const metrics: OtlpMetrics = {
+    requests: new Counter({
+      name: `${NAMESPACE}_otlp_requests_total`,
+      help: "OTLP profiles export requests decoded, by protocol (http_protobuf, http_json, grpc).",
+      labelNames: ["protocol"],
+      registers,
+    }),
+    profiles: new Counter({
+      name: `${NAMESPACE}_otlp_profiles_total`,
+      help: "OTLP profiles received in decoded export requests, by result (accepted, rejected, failed).",
+      labelNames: ["result"],
+      registers,
+    }),
+    conversionFailures: new Counter({
+      name: `${NAMESPACE}_otlp_conversion_failures_total`,
+      help: "OTLP profiles that could not be converted to pprof, by reason.",
+      labelNames: ["reason"],
+      registers,
+    }),
+  };
+  // every series exists from the start, at zero
+  for (const protocol of OTLP_PROTOCOLS) metrics.requests.inc({ protocol }, 0);
+  for (const result of OTLP_PROFILE_RESULTS) metrics.profiles.inc({ result }, 0);
+  for (const reason of CONVERSION_FAILURE_REASONS) metrics.conversionFailures.inc({ reason }, 0);
   return metrics;
 }

@@ -1,6 +1,7 @@
 /**
  * The `pyroscope.receive_http` component: an HTTP server that takes profiles from Pyroscope SDKs (`/ingest`)
- * and push-API clients (`/push.v1.PusherService/Push`) and hands them to the `forward_to` receivers.
+ * and push-API clients (`/push.v1.PusherService/Push`), and OpenTelemetry profiles (OTLP/HTTP and OTLP/gRPC), and
+ * hands them to the `forward_to` receivers.
  *
  * Updates follow Alloy: `forward_to` (and our body limits and `forward_headers`) apply to the next request at
  * once; the server is rebuilt only when the `http` block changed (deep equality). A rebuild that fails (port
@@ -14,7 +15,8 @@ import type { ReceiveHttpArguments } from "./arguments.ts";
 import type { LiveSettings } from "./forward.ts";
 import { createIngestHandler } from "./ingest.ts";
 import { InflightBudget } from "./limits.ts";
-import { createServerMetrics } from "./metrics.ts";
+import { createOtlpMetrics, createServerMetrics } from "./metrics.ts";
+import { createOtlpHandler } from "./otlp.ts";
 import { createPushHandler } from "./push.ts";
 import { createRouter } from "./router.ts";
 import { HttpServer } from "./server.ts";
@@ -42,6 +44,7 @@ export class ReceiveHttp implements Component<ReceiveHttpArguments> {
     const routes = {
       ingest: createIngestHandler(settings, this.#logger),
       push: createPushHandler(settings, this.#logger),
+      otlp: createOtlpHandler(settings, createOtlpMetrics(options.registry), this.#logger),
     };
     this.#server = new HttpServer(metrics, createRouter(routes, metrics, this.#logger), this.#logger);
   }

@@ -4,6 +4,8 @@
  *
  * - `POST /ingest` (and `POST /pyroscope/ingest`, the Pyroscope server's alias) → the ingest handler;
  * - `POST /push.v1.PusherService/<anything>` → the push handler (which answers 404 for other methods);
+ * - `POST /v1development/profiles` and `POST /opentelemetry.proto.collector.profiles.v1development.ProfilesService/
+ *   <anything>` → the OTLP profiles handler (ours: Alloy has no OTLP route);
  * - a known path with another method → 405, empty body; any other path → 404 `404 page not found`;
  * - a path that is not clean (`//ingest`, `/a/../ingest`) → 301 to the clean path, as mux does.
  */
@@ -34,6 +36,7 @@ export type RouteHandler = (exchange: Exchange) => Promise<void>;
 export interface Routes {
   readonly ingest: RouteHandler;
   readonly push: RouteHandler;
+  readonly otlp: RouteHandler;
 }
 
 /** The request listener the server calls; `expectsContinue` is true for `checkContinue` requests. */
@@ -44,6 +47,8 @@ export type RequestListener = (
 ) => void;
 
 const PUSH_PREFIX = "/push.v1.PusherService/";
+const OTLP_HTTP_PATH = "/v1development/profiles";
+const OTLP_SERVICE_PREFIX = "/opentelemetry.proto.collector.profiles.v1development.ProfilesService/";
 
 interface Match {
   readonly route: RouteLabel;
@@ -64,6 +69,12 @@ export function matchRoute(routes: Routes, method: string, path: string): Match 
   } else if (path.startsWith(PUSH_PREFIX)) {
     route = "push_v1_pusherservice";
     handler = routes.push;
+  } else if (path === OTLP_HTTP_PATH) {
+    route = "v1development_profiles";
+    handler = routes.otlp;
+  } else if (path.startsWith(OTLP_SERVICE_PREFIX)) {
+    route = "opentelemetry_proto_collector_profiles_v1development_profilesservice";
+    handler = routes.otlp;
   }
   if (route === undefined || handler === undefined) return { route: "other", status: 404 };
   if (method !== "POST") return { route: "other", status: 405 };
