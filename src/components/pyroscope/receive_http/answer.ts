@@ -6,15 +6,16 @@
  * Unlike Alloy, which answers every failure with 500 / `internal`, the answer keeps the downstream's meaning:
  * an `/ingest` client gets the downstream's status (a 400 stays a 400) and message, a push client the code.
  */
-import { ConnectError } from "@connectrpc/connect";
+import { type Code, ConnectError } from "@connectrpc/connect";
 import { codeToHttpStatus } from "@connectrpc/connect/protocol-connect";
 import { decisiveFailure, type Failure } from "../../../pyroscope/receiver.ts";
 import type { FailedCall } from "./forward.ts";
 import { statusText } from "./respond.ts";
 
-/** An `/ingest` answer: status, text (`<reason phrase>: <message>`) and headers. */
+/** An HTTP answer: status, its Connect code, text (`<reason phrase>: <message>`) and headers. */
 export interface IngestAnswer {
   readonly status: number;
+  readonly code: Code;
   readonly text: string;
   readonly headers: Readonly<Record<string, string>>;
 }
@@ -26,6 +27,7 @@ export function ingestAnswer(failures: readonly FailedCall[]): IngestAnswer {
   const reason = statusText(status);
   return {
     status,
+    code: failure.code,
     text: failure.message === "" ? reason : `${reason}: ${failure.message}`,
     headers: retryAfterHeader(failure),
   };

@@ -19,7 +19,7 @@ import {
   ProfilesService,
 } from "../../../pyroscope/gen/opentelemetry/proto/collector/profiles/v1development/profiles_service_pb.ts";
 import { OtlpBuilder, viewPprof } from "../../../pyroscope/otlp/testkit.ts";
-import type { PushRequest } from "../../../pyroscope/receiver.ts";
+import { OK, type PushRequest } from "../../../pyroscope/receiver.ts";
 import { Secret } from "../../../syntax/value.ts";
 import { assemble, listCaptures, loadCapture } from "../capture/catalog.ts";
 import { startCapture } from "../capture/test-harness.ts";
@@ -439,9 +439,7 @@ describe("OTLP answers and bad inputs", () => {
       });
 
       receiver.answer = (req) =>
-        (req as PushRequest).labels.get("service_name") === "b"
-          ? rejected("tenant over limit", 403)
-          : { status: "ok" };
+        (req as PushRequest).labels.get("service_name") === "b" ? rejected("tenant over limit", 403) : OK;
       const partial = await post(
         relay.url,
         toBinary(ExportProfilesServiceRequestSchema, cpuExport(["a", "b", "c"])),

@@ -33,20 +33,13 @@ import {
 } from "../../../pyroscope/gen/opentelemetry/proto/collector/profiles/v1development/profiles_service_pb.ts";
 import { formatPrometheusLabels } from "../../../pyroscope/label-rules.ts";
 import { convertExport, formatPosition } from "../../../pyroscope/otlp/convert.ts";
-import {
-  callReceiver,
-  clientGoneSignal,
-  decisiveFailure,
-  type Failure,
-  type LiveSettings,
-  pickHeaders,
-  retryAfterSeconds,
-} from "./forward.ts";
+import { type ForwardedHeaders, isRetryable, type PushRequest } from "../../../pyroscope/receiver.ts";
+import { ingestAnswer } from "./answer.ts";
+import { clientGoneSignal, forwardToAll, type LiveSettings, pickHeaders } from "./forward.ts";
 import { budgetedGzip, InflateReservation, withInflateReservation } from "./inflate.ts";
 import { type BodyResult, precheckBody, readBody } from "./limits.ts";
 import type { OtlpMetrics } from "./metrics.ts";
 import { remapGrpcParseError } from "./parse-error.ts";
-import { codeForOutcome } from "./push.ts";
 import { closeAfterResponse, isHttp2, type NodeServerResponse, sendText } from "./respond.ts";
 import type { Exchange, RouteHandler } from "./router.ts";
 
@@ -82,7 +75,7 @@ export async function exportProfiles(
   live: LiveSettings,
   request: ExportProfilesServiceRequest,
   signal: AbortSignal,
-  headers: Readonly<Record<string, string>> | undefined,
+  headers: ForwardedHeaders,
   metrics: OtlpMetrics,
   logger: Logger,
 ): Promise<ExportAnswer> {
@@ -94,34 +87,42 @@ export async function exportProfiles(
   /** Per OTLP profile (by its index in `conversion.profiles`): why it was refused, when it was. */
   const refused = new Map<number, string>();
   const retryable = new Set<number>();
-  const failures: Failure[] = [];
   conversion.profiles.forEach((p, i) => {
     if ("error" in p) {
       metrics.conversionFailures.inc({ reason: p.error.reason });
       refused.set(i, `${formatPosition(p.position)}: failed to convert otel profile: ${p.error.message}`);
     }
   });
-  await Promise.all(
-    live.receivers.map(async (receiver, index) => {
-      for (const [i, p] of conversion.profiles.entries()) {
-        if (!("profiles" in p)) continue;
-        for (const pprof of p.profiles) {
-          const samples = [{ id: pprof.id, rawProfile: pprof.rawProfile }];
-          const outcome = await callReceiver(() =>
-            receiver.push({ labels: pprof.labels, samples, signal, headers }),
-          );
-          if (outcome.status === "ok") continue;
-          const where = `unable to append series ${formatPrometheusLabels(pprof.labels)} to appendable ${index}`;
-          const message = `${where}: ${outcome.message}`;
-          failures.push({ outcome, message });
-          if (outcome.status === "failed") retryable.add(i);
-          if (!refused.has(i)) refused.set(i, `${formatPosition(p.position)}: ${message}`);
-        }
-      }
-    }),
+  // every converted pprof, once, with the index of the OTLP profile it came from
+  const pushes: { readonly index: number; readonly position: string; readonly request: PushRequest }[] = [];
+  conversion.profiles.forEach((p, index) => {
+    if (!("profiles" in p)) return;
+    for (const pprof of p.profiles) {
+      pushes.push({
+        index,
+        position: formatPosition(p.position),
+        request: {
+          labels: pprof.labels,
+          samples: [{ id: pprof.id, rawProfile: pprof.rawProfile }],
+          headers,
+          signal,
+        },
+      });
+    }
+  });
+  const failures = await forwardToAll(
+    live.receivers,
+    pushes,
+    (receiver, p) => receiver.push(p.request),
+    (index, p, f) => {
+      const line = `unable to append series ${formatPrometheusLabels(p.request.labels)} to appendable ${index}: ${f.message}`;
+      if (isRetryable(f.code)) retryable.add(p.index);
+      if (!refused.has(p.index)) refused.set(p.index, `${p.position}: ${line}`);
+      return line;
+    },
   );
   if (failures.length > 0) {
-    logger.warn({ errors: failures.map((f) => f.message) }, "Failed to forward OTLP profiles");
+    logger.warn({ errors: failures.map((f) => f.text) }, "Failed to forward OTLP profiles");
   }
   metrics.profiles.inc({ result: "accepted" }, total - refused.size);
   metrics.profiles.inc({ result: "rejected" }, refused.size - retryable.size);
@@ -130,13 +131,13 @@ export async function exportProfiles(
   const message = summarize([...refused.values()]);
   if (retryable.size > 0 || (refused.size === total && total > 0 && failures.length > 0)) {
     // worth retrying, or every profile refused downstream: the status of the deciding receiver failure
-    const failure = decisiveFailure(failures)!;
+    const answer = ingestAnswer(failures);
     return {
       kind: "error",
-      httpStatus: validStatus(failure.outcome.httpStatus),
-      code: codeForOutcome(failure.outcome),
+      httpStatus: answer.status,
+      code: answer.code,
       message,
-      retryAfter: retryAfterSeconds(failure),
+      retryAfter: answer.headers["Retry-After"],
     };
   }
   if (refused.size === total && total > 0) {
@@ -412,8 +413,4 @@ function summarize(messages: readonly string[]): string {
 
 function emptyResponse(): ExportProfilesServiceResponse {
   return { $typeName: "opentelemetry.proto.collector.profiles.v1development.ExportProfilesServiceResponse" };
-}
-
-function validStatus(status: number): number {
-  return Number.isInteger(status) && status >= 200 && status <= 599 ? status : 500;
 }
