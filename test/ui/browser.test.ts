@@ -69,6 +69,7 @@ async function startAgent(dir: string, config: string, uiPathPrefix?: string): P
 }
 
 describe("web UI in Chromium", {
+  timeout: 180_000,
   skip: CHROMIUM === undefined && "no Chromium found: browser tests skipped",
 }, () => {
   let dir: string;

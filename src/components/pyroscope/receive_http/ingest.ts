@@ -13,6 +13,7 @@ import { ensureServiceName } from "../../../pyroscope/label-rules.ts";
 import { Labels } from "../../../pyroscope/labels.ts";
 import { parseName } from "../../../pyroscope/name-grammar.ts";
 import type { Receiver } from "../../../pyroscope/receiver.ts";
+import { type ComponentTap, NO_TAP } from "../../../runtime/livedebugging/hub.ts";
 import {
   callReceiver,
   clientGoneSignal,
@@ -24,6 +25,7 @@ import {
   retryAfterSeconds,
 } from "./forward.ts";
 import { type BodyResult, precheckBody, readBody } from "./limits.ts";
+import { publishIngest } from "./live.ts";
 import { closeAfterResponse, sendEmpty, sendText, statusText } from "./respond.ts";
 import type { Exchange, RouteHandler } from "./router.ts";
 
@@ -42,8 +44,12 @@ export function ingestLabels(query: string, logger: Logger): Labels {
   return ensureServiceName(labels);
 }
 
-/** Builds the ingest route handler; `settings` is read once per request. */
-export function createIngestHandler(settings: () => LiveSettings, logger: Logger): RouteHandler {
+/** Builds the ingest route handler; `settings` is read once per request; `tap` is for live debugging. */
+export function createIngestHandler(
+  settings: () => LiveSettings,
+  logger: Logger,
+  tap: ComponentTap = NO_TAP,
+): RouteHandler {
   return async function ingest(ex: Exchange): Promise<void> {
     const { req, res } = ex;
     const live = settings();
@@ -64,7 +70,7 @@ export function createIngestHandler(settings: () => LiveSettings, logger: Logger
     }
     ex.requestBytes = result.body.length;
     try {
-      const failures = await forwardIngest(live, ex, labels, result.body);
+      const failures = await forwardIngest(live, ex, labels, result.body, tap);
       if (failures.length === 0) {
         sendEmpty(res, 200);
         return;
@@ -91,6 +97,7 @@ async function forwardIngest(
   ex: Exchange,
   labels: Labels,
   body: Buffer,
+  tap: ComponentTap,
 ): Promise<Failure[]> {
   const { req, res } = ex;
   const signal = clientGoneSignal(res);
@@ -115,6 +122,7 @@ async function forwardIngest(
       }
     }),
   );
+  if (tap.watched) publishIngest(tap, request, live.receivers.length, failures);
   return failures;
 }
 

@@ -50,6 +50,7 @@ import {
   labelsFromPairs,
 } from "../../../pyroscope/label-rules.ts";
 import type { Outcome } from "../../../pyroscope/receiver.ts";
+import { type ComponentTap, NO_TAP } from "../../../runtime/livedebugging/hub.ts";
 import {
   callReceiver,
   clientGoneSignal,
@@ -61,6 +62,7 @@ import {
 } from "./forward.ts";
 import { budgetedGzip, InflateReservation, withInflateReservation } from "./inflate.ts";
 import { type BodyResult, precheckBody, readBody } from "./limits.ts";
+import { publishPush } from "./live.ts";
 import { remapConnectParseError, remapGrpcParseError } from "./parse-error.ts";
 import {
   closeAfterResponse,
@@ -119,8 +121,12 @@ export function codeForOutcome(outcome: Exclude<Outcome, { status: "ok" }>): Cod
   }
 }
 
-/** Builds the push route handler; `settings` is read once per request. */
-export function createPushHandler(settings: () => LiveSettings, logger: Logger): RouteHandler {
+/** Builds the push route handler; `settings` is read once per request; `tap` is for live debugging. */
+export function createPushHandler(
+  settings: () => LiveSettings,
+  logger: Logger,
+  tap: ComponentTap = NO_TAP,
+): RouteHandler {
   let handler: UniversalHandler | undefined;
   let handlerLimit = -1;
 
@@ -146,6 +152,7 @@ export function createPushHandler(settings: () => LiveSettings, logger: Logger):
         }
       }),
     );
+    if (tap.watched) publishPush(tap, request, live.receivers.length, failures);
     if (failures.length === 0) return undefined;
     const messages = failures.map((f) => f.message);
     logger.warn({ errors: messages }, "Failed to forward profiles requests");
