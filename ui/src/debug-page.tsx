@@ -93,11 +93,15 @@ export function DebugPage(props: { readonly id: string }) {
       {error !== undefined && (
         <div className="notice">
           <p>{error}</p>
-          <p>
-            Live debugging is off by default. To turn it on, add this block to the config and reload (
-            <code>POST /-/reload</code> or SIGHUP):
-          </p>
-          <pre className="alloy">{"livedebugging {\n  enabled = true\n}"}</pre>
+          {error.includes("disabled") && (
+            <>
+              <p>
+                Live debugging is off by default. To turn it on, add this block to the config and reload (
+                <code>POST /-/reload</code> or SIGHUP):
+              </p>
+              <pre className="alloy">{"livedebugging {\n  enabled = true\n}"}</pre>
+            </>
+          )}
         </div>
       )}
       {(error === undefined || events.length > 0) && (
