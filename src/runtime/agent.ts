@@ -203,6 +203,7 @@ export class Agent {
   /** Closes the HTTP server without logging; for an agent whose initial load failed (nothing runs). */
   async close(): Promise<void> {
     await this.controller.shutdown();
+    this.liveDebugging.setEnabled(false); // ends the UI's streams, which would hold the server open
     await this.#server?.close(SERVER_CLOSE_GRACE_MS);
   }
 
@@ -214,6 +215,7 @@ export class Agent {
     this.#stopped ??= (async () => {
       this.logger.info("shutting down");
       await this.controller.shutdown();
+      this.liveDebugging.setEnabled(false); // ends the UI's streams, which would hold the server open
       await this.#server?.close(SERVER_CLOSE_GRACE_MS);
       this.logger.info("shutdown complete");
       this.flushLogs();

@@ -102,7 +102,10 @@ export function streamGraph(
     return;
   }
   const counts = new Map<string, number>();
-  const watching = hub.watchCounts((id, n) => counts.set(id, (counts.get(id) ?? 0) + n));
+  const watching = hub.watchCounts({
+    count: (id, n) => counts.set(id, (counts.get(id) ?? 0) + n),
+    end: () => res.end(),
+  });
   if ("error" in watching) {
     plain(res, 500, `${watching.error}\n`);
     return;

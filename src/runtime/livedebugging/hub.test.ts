@@ -87,7 +87,8 @@ describe("live debugging hub", () => {
     const a = hub.tap("a");
     const b = hub.tap("b");
     const counts: [string, number][] = [];
-    const w = hub.watchCounts((id, n) => counts.push([id, n]));
+    const ended: string[] = [];
+    const w = hub.watchCounts({ count: (id, n) => counts.push([id, n]), end: (why) => ended.push(why) });
     assert.ok(!("error" in w));
     assert.equal(a.watched && b.watched, true);
     a.publish(event(1));
@@ -99,6 +100,9 @@ describe("live debugging hub", () => {
     assert.equal(hub.find("a", 1), undefined);
     w.stop();
     assert.equal(a.watched || b.watched, false);
+    hub.watchCounts({ count: () => {}, end: (why) => ended.push(why) });
+    hub.setEnabled(false);
+    assert.deepEqual(ended, [DISABLED_MESSAGE]);
   });
 
   it("gives components run without a hub a tap that is never watched", () => {

@@ -38,7 +38,11 @@ export interface Viewer {
 }
 
 /** Someone counting every component's profiles (the graph). */
-export type CountViewer = (componentId: string, profiles: number) => void;
+export interface CountViewer {
+  count(componentId: string, profiles: number): void;
+  /** The stream must end: live debugging was turned off. */
+  end(reason: string): void;
+}
 
 /** Limits of one component's ring buffer. */
 export interface RingLimits {
@@ -89,7 +93,7 @@ export class LiveDebugging {
     return this.#enabled;
   }
 
-  /** Applies the `livedebugging` block; turning it off ends every stream. */
+  /** Applies the `livedebugging` block; turning it off (also done at shutdown) ends every stream. */
   setEnabled(enabled: boolean): void {
     if (enabled === this.#enabled) return;
     this.#enabled = enabled;
@@ -99,6 +103,7 @@ export class LiveDebugging {
         channel.viewers.clear();
         this.#empty(channel);
       }
+      for (const counter of this.#counters) counter.end(DISABLED_MESSAGE);
       this.#counters.clear();
     }
     this.#refresh();
@@ -125,7 +130,7 @@ export class LiveDebugging {
     const channel = this.#channels.get(componentId);
     if (channel === undefined || !channel.watched) return;
     if (this.#counters.size > 0) {
-      for (const count of this.#counters) count(componentId, event.profiles.length);
+      for (const counter of this.#counters) counter.count(componentId, event.profiles.length);
     }
     if (channel.viewers.size === 0) return;
     const stored: StoredEvent = { seq: ++this.#seq, componentId, event };
