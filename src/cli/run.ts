@@ -24,6 +24,12 @@ const FLAGS: readonly FlagSpec[] = [
     help: "Address to listen for HTTP traffic on",
   },
   {
+    name: "server.http.ui-path-prefix",
+    kind: "string",
+    default: "/",
+    help: "Prefix to serve the HTTP UI at",
+  },
+  {
     name: "storage.path",
     kind: "string",
     default: "data-alloy/",
@@ -46,7 +52,6 @@ const FLAGS: readonly FlagSpec[] = [
   { name: "disable-reporting", kind: "bool", default: false, help: "", hidden: true },
   { name: "server.http.enable-pprof", kind: "bool", default: true, help: "", hidden: true },
   { name: "server.http.disable-support-bundle", kind: "bool", default: false, help: "", hidden: true },
-  { name: "server.http.ui-path-prefix", kind: "string", default: "/", help: "", hidden: true },
   {
     name: "server.http.memory-addr",
     kind: "string",
@@ -68,9 +73,9 @@ If path is a directory, all *.alloy files in that directory are combined into
 a single unit. Subdirectories are not searched.
 
 run starts an HTTP server which can be used to check readiness (/-/ready) and
-health (/-/healthy), read metrics (/metrics), list components
-(/api/v0/web/components) or reload the config (GET or POST /-/reload, or send
-SIGHUP). If reloading fails, profile-relay keeps running its last valid config.
+health (/-/healthy), read metrics (/metrics), open the web UI (/), list
+components (/api/v0/web/components) or reload the config (GET or POST
+/-/reload, or send SIGHUP). If reloading fails, profile-relay keeps running its last valid config.
 
 Usage:
   profile-relay run [flags] path
@@ -119,6 +124,7 @@ export const runCommand: Command = async (argv, io) => {
       configPath,
       listenAddr: stringFlag(flags, "server.http.listen-addr"),
       storagePath: stringFlag(flags, "storage.path"),
+      uiPathPrefix: stringFlag(flags, "server.http.ui-path-prefix"),
       minStability,
       stopDeadlineMs,
       registry,

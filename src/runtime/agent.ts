@@ -12,6 +12,8 @@ import type { Logger } from "pino";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { type AgentServer, startAgentServer } from "../server/agent-server.ts";
 import { getComponent, listComponents } from "../server/components-api.ts";
+import { componentFigures } from "../server/figures.ts";
+import { bundleDir, loadBundle, normalizePrefix, type UiBundle } from "../server/ui-assets.ts";
 import type { File } from "../syntax/ast.ts";
 import { type Diagnostic, hasErrors, summarizeDiagnostics } from "../syntax/diagnostics.ts";
 import { parseFile } from "../syntax/parser.ts";
@@ -21,6 +23,7 @@ import type { Stability } from "./component.ts";
 import { configSecrets } from "./config-secrets.ts";
 import { Controller } from "./controller.ts";
 import { type BodyDecoder, defaultDecoder, isStdlibName } from "./decoder.ts";
+import { LiveDebugging } from "./livedebugging/hub.ts";
 import { createLogging, errorText, type Logging } from "./logging.ts";
 import { ConfigMetrics, METRICS_CONTENT_TYPE, renderMetrics, sourcesHash } from "./metrics.ts";
 import type { ComponentRegistry } from "./registry.ts";
@@ -32,6 +35,8 @@ export interface AgentOptions {
   readonly listenAddr: string;
   /** `--storage.path`. */
   readonly storagePath: string;
+  /** `--server.http.ui-path-prefix` (`/` by default). */
+  readonly uiPathPrefix?: string;
   /** `--stability.level`. */
   readonly minStability: Stability;
   /** How long one component may take to stop (`--feature.component-shutdown-deadline`). */
@@ -64,6 +69,8 @@ export class Agent {
   readonly #logging: Logging;
   readonly #metrics: Registry;
   readonly #configMetrics: ConfigMetrics;
+  /** Live debugging (the `livedebugging` block turns it on). */
+  readonly liveDebugging = new LiveDebugging();
   #server: AgentServer | undefined;
   #reloads: Promise<unknown> = Promise.resolve();
   #stopped: Promise<void> | undefined;
@@ -85,6 +92,8 @@ export class Agent {
       modulePath: modulePath(options.configPath),
       metricsRegistry: this.#metrics,
       onLoggingConfig: (config) => this.#logging.configure(config),
+      onLiveDebuggingConfig: (config) => this.liveDebugging.setEnabled(config.enabled),
+      liveDebugging: this.liveDebugging,
       stopDeadlineMs: options.stopDeadlineMs,
     });
   }
@@ -96,6 +105,14 @@ export class Agent {
   static async start(options: AgentOptions): Promise<Agent> {
     const agent = new Agent(options);
     agent.logger.info({ node_version: process.version }, "starting profile-relay");
+    const prefix = normalizePrefix(options.uiPathPrefix ?? "/");
+    const dir = bundleDir();
+    let bundle: UiBundle | undefined;
+    if (dir === undefined) {
+      agent.logger.warn("the web UI bundle is not built (npm run build:ui): the UI pages will say so");
+    } else {
+      bundle = loadBundle(dir, prefix);
+    }
     try {
       agent.#server = await startAgentServer(
         options.listenAddr,
@@ -104,10 +121,19 @@ export class Agent {
           unhealthyComponentNames: () => agent.#unhealthyNames(),
           reload: async () => ({ error: (await agent.reload()).error }),
           metrics: async () => ({ body: await agent.metrics(), contentType: METRICS_CONTENT_TYPE }),
-          components: () => listComponents(agent.controller),
-          component: (id) => getComponent(agent.controller, id),
+          components: () => listComponents(agent.controller, agent.liveDebugging),
+          component: (id) => getComponent(agent.controller, id, agent.liveDebugging),
         },
         agent.logger,
+        {
+          prefix,
+          bundle,
+          liveDebugging: agent.liveDebugging,
+          figures: async (id) => {
+            const node = agent.controller.node(id);
+            return node === undefined ? undefined : componentFigures(node.name, node.registry);
+          },
+        },
       );
     } catch (err) {
       agent.logger.error({ err: errorText(err) }, `failed to listen on ${options.listenAddr}`);
@@ -177,6 +203,7 @@ export class Agent {
   /** Closes the HTTP server without logging; for an agent whose initial load failed (nothing runs). */
   async close(): Promise<void> {
     await this.controller.shutdown();
+    this.liveDebugging.setEnabled(false); // ends the UI's streams, which would hold the server open
     await this.#server?.close(SERVER_CLOSE_GRACE_MS);
   }
 
@@ -188,6 +215,7 @@ export class Agent {
     this.#stopped ??= (async () => {
       this.logger.info("shutting down");
       await this.controller.shutdown();
+      this.liveDebugging.setEnabled(false); // ends the UI's streams, which would hold the server open
       await this.#server?.close(SERVER_CLOSE_GRACE_MS);
       this.logger.info("shutdown complete");
       this.flushLogs();

@@ -13,6 +13,7 @@ import type { AnyRegistration, Component, ComponentOptions, Health, Stability } 
 import type { BodyDecoder } from "./decoder.ts";
 import { deepEqual } from "./equality.ts";
 import { health, leastHealthy } from "./health.ts";
+import type { LiveDebugging } from "./livedebugging/hub.ts";
 import { errorText } from "./logging.ts";
 import type { PlannedComponent } from "./plan.ts";
 
@@ -24,6 +25,8 @@ export interface NodeContext {
   readonly storagePath: string;
   readonly minStability: Stability;
   readonly decode: BodyDecoder;
+  /** The live debugging hub, handed to the component. */
+  readonly liveDebugging?: LiveDebugging | undefined;
   /** Called when the component publishes exports that differ from the previous ones. */
   readonly onExportsChanged: (node: ComponentNode) => void;
 }
@@ -209,6 +212,7 @@ export class ComponentNode {
       logger: this.logger,
       registry: this.registry,
       dataPath: join(this.#context.storagePath, this.id),
+      liveDebugging: this.#context.liveDebugging,
       onStateChange: (exports) => this.#setExports(exports),
     };
   }

@@ -14,6 +14,7 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { BodySchema, Fields, InferFields } from "../syntax/schema.ts";
 import type { Value } from "../syntax/value.ts";
+import type { LiveDebugging } from "./livedebugging/hub.ts";
 
 /** Alloy's stability levels, lowest first. */
 export type Stability = "experimental" | "public-preview" | "generally-available";
@@ -46,6 +47,11 @@ export interface ComponentOptions {
   readonly registry: Registry;
   /** A folder the component owns: `<--storage.path>/<component id>`. Created on first use by the component. */
   readonly dataPath: string;
+  /**
+   * The live debugging hub: a component that shows the profiles passing through it takes its tap with
+   * `liveTap(options)` (`src/runtime/livedebugging/hub.ts`). Absent in tests and tools.
+   */
+  readonly liveDebugging?: LiveDebugging | undefined;
   /** Publishes new exports; dependants are re-evaluated. Values are Alloy values (receivers are capsules). */
   readonly onStateChange: (exports: Readonly<Record<string, Value>>) => void;
 }

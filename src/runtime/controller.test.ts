@@ -268,6 +268,16 @@ testcomponents.failing "new" { build_error = "bad" }`);
     ]);
   });
 
+  it("applies the livedebugging block after each successful load, off without one", async () => {
+    const h = harness();
+    await h.load("livedebugging {\n  enabled = true\n}");
+    const diags = await h.load(`livedebugging { enabled = "yes" }`);
+    assert.equal(diags.length, 1);
+    assert.match(diagnosticOneLine(diags[0]!), /^main\.alloy:1:27: .*bool/);
+    await h.load("");
+    assert.deepEqual(h.liveDebuggingConfigs, [{ enabled: true }, { enabled: false }]);
+  });
+
   it("gives each component its own metrics registry, labelled on /metrics", async () => {
     const h = harness();
     await h.load(`testcomponents.receiver "a" { }

@@ -22,6 +22,12 @@ import type { Stability } from "./component.ts";
 import { ComponentNode } from "./component-node.ts";
 import type { BodyDecoder } from "./decoder.ts";
 import { Graph } from "./graph.ts";
+import {
+  DEFAULT_LIVE_DEBUGGING,
+  type LiveDebuggingConfig,
+  liveDebuggingSchema,
+} from "./livedebugging/block.ts";
+import type { LiveDebugging } from "./livedebugging/hub.ts";
 import { DEFAULT_LOGGING, errorText, type LoggingConfig } from "./logging.ts";
 import { loggingSchema, toLoggingConfig } from "./logging-block.ts";
 import { ControllerMetrics, type MetricsSource } from "./metrics.ts";
@@ -45,6 +51,10 @@ export interface ControllerOptions {
   readonly metricsRegistry?: Registry;
   /** Applies the `logging` block (defaults when there is none) after each successful load. */
   readonly onLoggingConfig?: (config: LoggingConfig) => void;
+  /** Applies the `livedebugging` block (off when there is none) after each successful load. */
+  readonly onLiveDebuggingConfig?: (config: LiveDebuggingConfig) => void;
+  /** The live debugging hub components publish to; none in tests that do not need it. */
+  readonly liveDebugging?: LiveDebugging;
   /** How long to wait for one component to stop (Alloy's `--feature.component-shutdown-deadline`). */
   readonly stopDeadlineMs?: number;
 }
@@ -158,6 +168,7 @@ export class Controller {
       const diagnostics: Diagnostic[] = [...plan.diagnostics];
 
       const logging = this.#evaluateLogging(plan, diagnostics);
+      const liveDebugging = this.#evaluateLiveDebugging(plan, diagnostics);
       const initial = !this.#loadedOnce;
       if (initial && hasErrors(diagnostics)) {
         return diagnostics;
@@ -193,6 +204,9 @@ export class Controller {
       if (logging !== undefined) {
         this.#options.onLoggingConfig?.(logging);
       }
+      if (liveDebugging !== undefined) {
+        this.#options.onLiveDebuggingConfig?.(liveDebugging);
+      }
       const previous = this.#nodes;
       const previousOrder = this.#order;
       this.#nodes = next;
@@ -221,6 +235,21 @@ export class Controller {
     return toLoggingConfig(result.value as { level: string; format: string });
   }
 
+  /** Decodes the `livedebugging` block (off without one); `undefined` when it has errors. */
+  #evaluateLiveDebugging(plan: ConfigPlan, diagnostics: Diagnostic[]): LiveDebuggingConfig | undefined {
+    if (plan.livedebugging === undefined) return DEFAULT_LIVE_DEBUGGING;
+    const { block, file } = plan.livedebugging;
+    const result = this.#options.decode(liveDebuggingSchema, block.body, {
+      scope: this.#scope(new Map()),
+      file,
+      block,
+      minStability: this.#options.minStability,
+    });
+    diagnostics.push(...result.diagnostics);
+    if (hasErrors(result.diagnostics)) return undefined;
+    return { enabled: (result.value as { enabled: boolean }).enabled };
+  }
+
   /** The nodes of a new config: existing ones (same ID and component) are kept, with their new block. */
   #nextNodes(plan: ConfigPlan): Map<string, ComponentNode> {
     const next = new Map<string, ComponentNode>();
@@ -238,6 +267,7 @@ export class Controller {
             storagePath: this.#options.storagePath,
             minStability: this.#options.minStability,
             decode: this.#options.decode,
+            liveDebugging: this.#options.liveDebugging,
             onExportsChanged: (node) => this.#exportsChanged(node),
           }),
         );

@@ -63,7 +63,7 @@ logging { }
     // Alloy's order: attributes, then config blocks, then components (files in the order given).
     assert.deepEqual(messages(p), [
       "a.alloy:1:1: unrecognized attribute x",
-      'a.alloy:5:1: the "tracing" block is not supported by profile-relay (only "logging" and components are)',
+      'a.alloy:5:1: the "tracing" block is not supported by profile-relay (only "logging", "livedebugging" and components are)',
       "b.alloy:3:1: block logging already declared at b.alloy:2:1",
       'a.alloy:3:1: cannot find the definition of component name "testcomponents.receivr" (known components: testcomponents.counter, testcomponents.experimental, testcomponents.failing, testcomponents.passthrough, testcomponents.receiver, testcomponents.sender)',
       'a.alloy:4:1: component "testcomponents.receiver" must have a label',

@@ -31,7 +31,7 @@ export interface PlannedComponent {
   readonly registration: AnyRegistration;
 }
 
-/** A config block (only `logging` is supported). */
+/** A config or service block the relay supports: `logging` or `livedebugging`. */
 export interface PlannedBlock {
   readonly block: BlockStmt;
   readonly file: string;
@@ -62,9 +62,10 @@ export interface PlannedNode {
   readonly referenceDiagnostics: readonly Diagnostic[];
   /**
    * The schema to check the body against, when Alloy would type-check it: a known component (even one
-   * without a label or with a duplicate ID, for `validate`) or the `logging` block. `undefined` otherwise.
+   * without a label or with a duplicate ID, for `validate`) or a supported block (`logging`,
+   * `livedebugging`). `undefined` otherwise.
    */
-  readonly registration: AnyRegistration | "logging" | undefined;
+  readonly registration: AnyRegistration | SupportedBlock | undefined;
   /**
    * The references that resolved to nothing, or to a function refused at this stability level; evaluating
    * the body would only repeat their errors.
@@ -77,6 +78,7 @@ export interface ConfigPlan {
   /** Components by ID, in source order (files in the order given). */
   readonly components: ReadonlyMap<string, PlannedComponent>;
   readonly logging: PlannedBlock | undefined;
+  readonly livedebugging: PlannedBlock | undefined;
   /** Edges `a → b` when `a` references `b`'s exports. */
   readonly graph: Graph;
   /** Component IDs, dependencies first. */
@@ -105,6 +107,9 @@ export interface PlanOptions {
   readonly isStdlibName: (name: string) => boolean;
 }
 
+/** The config and service blocks profile-relay supports besides components. */
+export type SupportedBlock = "logging" | "livedebugging";
+
 /** Config blocks Alloy has; only `logging` is supported. */
 const CONFIG_BLOCKS: ReadonlySet<string> = new Set([
   "logging",
@@ -118,7 +123,7 @@ const CONFIG_BLOCKS: ReadonlySet<string> = new Set([
   "import.git",
 ]);
 
-/** Alloy's services (configurable or not); none is supported. */
+/** Alloy's services (configurable or not); only `livedebugging` is supported. */
 const SERVICE_BLOCKS: ReadonlySet<string> = new Set([
   "http",
   "remotecfg",
@@ -137,7 +142,7 @@ const KIND_ORDER: readonly NodeKind[] = ["declare", "config", "component", "serv
 interface MutableNode extends PlannedNode {
   readonly diagnostics: Diagnostic[];
   readonly referenceDiagnostics: Diagnostic[];
-  registration: AnyRegistration | "logging" | undefined;
+  registration: AnyRegistration | SupportedBlock | undefined;
   readonly unresolved: Traversal[];
   /** Whether this block's references are checked (and, for a component in the graph, wired). */
   checkReferences: boolean;
@@ -152,6 +157,7 @@ export function planConfig(files: readonly File[], options: PlanOptions): Config
   const seen = new Map<string, { block: BlockStmt; file: string }>();
   const byKind = new Map<NodeKind, MutableNode[]>(KIND_ORDER.map((k) => [k, []]));
   let logging: PlannedBlock | undefined;
+  let livedebugging: PlannedBlock | undefined;
 
   for (const file of files) {
     for (const stmt of file.body) {
@@ -213,16 +219,21 @@ export function planConfig(files: readonly File[], options: PlanOptions): Config
         seen.set(id, { block: stmt, file: file.filename });
       }
 
-      if (name === "logging") {
-        if (!duplicate) logging = { block: stmt, file: file.filename };
-        node.registration = "logging";
+      if (name === "logging" || name === "livedebugging") {
+        if (!duplicate) {
+          if (name === "logging") logging = { block: stmt, file: file.filename };
+          else livedebugging = { block: stmt, file: file.filename };
+        }
+        node.registration = name;
         node.checkReferences = !duplicate || validate;
         continue;
       }
       if (kind !== "component") {
         if (!duplicate) {
           node.diagnostics.push(
-            here(`the "${name}" block is not supported by profile-relay (only "logging" and components are)`),
+            here(
+              `the "${name}" block is not supported by profile-relay (only "logging", "livedebugging" and components are)`,
+            ),
           );
         }
         continue;
@@ -277,6 +288,7 @@ export function planConfig(files: readonly File[], options: PlanOptions): Config
   return {
     components,
     logging,
+    livedebugging,
     graph,
     order: graph.topologicalOrder(),
     nodes,

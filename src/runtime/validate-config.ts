@@ -10,6 +10,7 @@ import { parseFile } from "../syntax/parser.ts";
 import { AlloyFunction, AlloyNumber, Capsule, type ObjectValue, type Value } from "../syntax/value.ts";
 import type { AnyRegistration, Stability } from "./component.ts";
 import type { BodyDecoder } from "./decoder.ts";
+import { liveDebuggingSchema } from "./livedebugging/block.ts";
 import { loggingSchema } from "./logging-block.ts";
 import { planConfig } from "./plan.ts";
 import type { ComponentRegistry } from "./registry.ts";
@@ -43,7 +44,12 @@ export function validateConfig(files: readonly File[], options: ValidateOptions)
   for (const node of plan.nodes) {
     diagnostics.push(...node.diagnostics);
     if (node.registration !== undefined) {
-      const schema = node.registration === "logging" ? loggingSchema : node.registration.args;
+      const schema =
+        node.registration === "logging"
+          ? loggingSchema
+          : node.registration === "livedebugging"
+            ? liveDebuggingSchema
+            : node.registration.args;
       const decoded = options.decode(schema, node.block.body, {
         scope,
         file: node.file,

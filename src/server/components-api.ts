@@ -1,12 +1,14 @@
 /**
  * The components API (`/api/v0/web/components` and `/api/v0/web/components/{id}`), with the JSON shape of
- * Alloy's `component.Info.MarshalJSON`. A web UI will sit on it. In the list, `arguments`, `exports` and
+ * Alloy's `component.Info.MarshalJSON`; the web UI sits on it. In the list, `arguments`, `exports` and
  * `debugInfo` are empty bodies, as Alloy sends them; the detail view fills `arguments` and `exports` with
- * their alloyjson encoding (secrets as `(secret)`, defaults left out).
+ * their alloyjson encoding (secrets as `(secret)`, defaults left out). `liveDebuggingEnabled` says, as in
+ * Alloy, whether the component supports live debugging (publishes to the hub), not whether it is on.
  */
 import { encodeBody, encodeExports, type JSONStatement } from "../runtime/alloyjson.ts";
 import type { ComponentNode } from "../runtime/component-node.ts";
 import type { Controller } from "../runtime/controller.ts";
+import type { LiveDebugging } from "../runtime/livedebugging/hub.ts";
 
 /** One component as the API shows it. */
 export interface ComponentJSON {
@@ -27,17 +29,26 @@ export interface ComponentJSON {
 }
 
 /** Every component of the running config, dependencies first. */
-export function listComponents(controller: Controller): ComponentJSON[] {
-  return controller.nodes().map((n) => componentJSON(controller, n, false));
+export function listComponents(controller: Controller, live?: LiveDebugging): ComponentJSON[] {
+  return controller.nodes().map((n) => componentJSON(controller, n, false, live));
 }
 
 /** One component with its arguments and exports; `undefined` when there is no such component. */
-export function getComponent(controller: Controller, id: string): ComponentJSON | undefined {
+export function getComponent(
+  controller: Controller,
+  id: string,
+  live?: LiveDebugging,
+): ComponentJSON | undefined {
   const node = controller.node(id);
-  return node === undefined ? undefined : componentJSON(controller, node, true);
+  return node === undefined ? undefined : componentJSON(controller, node, true, live);
 }
 
-function componentJSON(controller: Controller, node: ComponentNode, detail: boolean): ComponentJSON {
+function componentJSON(
+  controller: Controller,
+  node: ComponentNode,
+  detail: boolean,
+  live: LiveDebugging | undefined,
+): ComponentJSON {
   const health = node.health();
   const referencesTo = controller.referencesTo(node.id);
   return {
@@ -54,6 +65,6 @@ function componentJSON(controller: Controller, node: ComponentNode, detail: bool
     arguments: detail && node.args !== undefined ? encodeBody(node.registration.args, node.args) : [],
     exports: detail ? encodeExports(node.exports) : [],
     debugInfo: [],
-    liveDebuggingEnabled: false,
+    liveDebuggingEnabled: live?.supports(node.id) ?? false,
   };
 }

@@ -8,6 +8,7 @@ import { parseFile } from "../../syntax/parser.ts";
 import type { AnyRegistration, Stability } from "../component.ts";
 import { Controller } from "../controller.ts";
 import { defaultDecoder, isStdlibName } from "../decoder.ts";
+import type { LiveDebuggingConfig } from "../livedebugging/block.ts";
 import { createLogging, type LoggingConfig } from "../logging.ts";
 import { createRegistry } from "../registry.ts";
 import { testComponents } from "./index.ts";
@@ -18,6 +19,8 @@ export interface TestController {
   readonly logs: string[];
   /** The logging configurations applied, in order. */
   readonly loggingConfigs: LoggingConfig[];
+  /** Every `livedebugging` config applied, in order. */
+  readonly liveDebuggingConfigs: LiveDebuggingConfig[];
   /** Parses `files` (name → text; a string is `main.alloy`) and loads them. */
   load(files: string | Readonly<Record<string, string>>): Promise<Diagnostic[]>;
 }
@@ -27,6 +30,7 @@ export function testController(
 ): TestController {
   const logs: string[] = [];
   const loggingConfigs: LoggingConfig[] = [];
+  const liveDebuggingConfigs: LiveDebuggingConfig[] = [];
   const { logger } = createLogging({ out: (t) => logs.push(t) });
   logger.level = "debug";
   const controller = new Controller({
@@ -37,12 +41,14 @@ export function testController(
     decode: defaultDecoder,
     isStdlibName,
     onLoggingConfig: (c) => loggingConfigs.push(c),
+    onLiveDebuggingConfig: (c) => liveDebuggingConfigs.push(c),
     stopDeadlineMs: options.stopDeadlineMs ?? 5_000,
   });
   return {
     controller,
     logs,
     loggingConfigs,
+    liveDebuggingConfigs,
     load(files) {
       const sources = typeof files === "string" ? { "main.alloy": files } : files;
       const parsed = Object.entries(sources).map(([name, text]) => {

@@ -17,6 +17,8 @@ import {
   type Receiver,
 } from "../../../pyroscope/receiver.ts";
 import type { Component, ComponentOptions, Health } from "../../../runtime/component.ts";
+import { ingestEvent, outcomeAt, pushEvent } from "../../../runtime/livedebugging/event.ts";
+import { type ComponentTap, liveTap } from "../../../runtime/livedebugging/hub.ts";
 import { Capsule } from "../../../syntax/value.ts";
 import type { CaptureArguments } from "./arguments.ts";
 import { type CaptureDraft, ingestDraft, pushDraft } from "./draft.ts";
@@ -32,6 +34,7 @@ export class CaptureComponent implements Component<CaptureArguments>, Receiver {
   readonly #options: ComponentOptions;
   readonly #logger: Logger;
   readonly #metrics: CaptureMetrics;
+  readonly #tap: ComponentTap;
   #store: CaptureStore | undefined;
   #args: CaptureArguments | undefined;
   #health: Health;
@@ -42,6 +45,7 @@ export class CaptureComponent implements Component<CaptureArguments>, Receiver {
     this.#options = options;
     this.#logger = options.logger;
     this.#metrics = new CaptureMetrics(options.registry);
+    this.#tap = liveTap(options);
     this.#health = { state: "healthy", message: "capture store ready", updatedTime: new Date() };
     this.update(args);
     options.onStateChange({ receiver: new Capsule<Receiver>(RECEIVER_HOST_TYPE, this) });
@@ -96,16 +100,20 @@ export class CaptureComponent implements Component<CaptureArguments>, Receiver {
   }
 
   async push(request: PushRequest): Promise<Outcome> {
+    let outcome: Outcome = OK;
     for (const sample of request.samples) {
-      const outcome = await this.#write(() => pushDraft(request.labels, sample), "push");
-      if (!outcome.ok) return outcome;
+      outcome = await this.#write(() => pushDraft(request.labels, sample), "push");
+      if (!outcome.ok) break;
     }
-    return OK;
+    if (this.#tap.watched) this.#tap.publish(pushEvent(request, [outcomeAt("capture store", outcome)]));
+    return outcome;
   }
 
   async ingest(request: IngestRequest): Promise<Outcome> {
     if (request.body.byteLength === 0) return OK;
-    return this.#write(() => ingestDraft(request), "ingest");
+    const outcome = await this.#write(() => ingestDraft(request), "ingest");
+    if (this.#tap.watched) this.#tap.publish(ingestEvent(request, [outcomeAt("capture store", outcome)]));
+    return outcome;
   }
 
   async #write(draft: () => CaptureDraft, route: "push" | "ingest"): Promise<Outcome> {

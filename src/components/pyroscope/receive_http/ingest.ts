@@ -14,9 +14,11 @@ import { ensureServiceName } from "../../../pyroscope/label-rules.ts";
 import { Labels } from "../../../pyroscope/labels.ts";
 import { parseName } from "../../../pyroscope/name-grammar.ts";
 import type { IngestRequest } from "../../../pyroscope/receiver.ts";
+import { type ComponentTap, NO_TAP } from "../../../runtime/livedebugging/hub.ts";
 import { ingestAnswer } from "./answer.ts";
 import { clientGoneSignal, forwardToAll, headerValues, type LiveSettings, pickHeaders } from "./forward.ts";
 import { type BodyResult, precheckBody, readBody } from "./limits.ts";
+import { publishIngest } from "./live.ts";
 import { closeAfterResponse, sendEmpty, sendText } from "./respond.ts";
 import type { Exchange, RouteHandler } from "./router.ts";
 
@@ -35,8 +37,12 @@ export function ingestLabels(query: IngestQuery, logger: Logger): Labels {
   return ensureServiceName(labels);
 }
 
-/** Builds the ingest route handler; `settings` is read once per request. */
-export function createIngestHandler(settings: () => LiveSettings, logger: Logger): RouteHandler {
+/** Builds the ingest route handler; `settings` is read once per request; `tap` is for live debugging. */
+export function createIngestHandler(
+  settings: () => LiveSettings,
+  logger: Logger,
+  tap: ComponentTap = NO_TAP,
+): RouteHandler {
   return async function ingest(ex: Exchange): Promise<void> {
     const { req, res } = ex;
     const live = settings();
@@ -74,6 +80,7 @@ export function createIngestHandler(settings: () => LiveSettings, logger: Logger
         (receiver, r) => receiver.ingest(r),
         (index, _r, f) => `failed to ingest profile to appendable ${index}: ${f.message}`,
       );
+      if (tap.watched) publishIngest(tap, request, live.receivers.length, failures);
       if (failures.length === 0) {
         sendEmpty(res, 200);
         return;

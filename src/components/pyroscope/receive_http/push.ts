@@ -50,10 +50,12 @@ import {
   labelsFromPairs,
 } from "../../../pyroscope/label-rules.ts";
 import type { ForwardedHeaders, PushRequest as SeriesRequest } from "../../../pyroscope/receiver.ts";
+import { type ComponentTap, NO_TAP } from "../../../runtime/livedebugging/hub.ts";
 import { pushError } from "./answer.ts";
 import { clientGoneSignal, forwardToAll, type LiveSettings, pickHeaders } from "./forward.ts";
 import { budgetedGzip, InflateReservation, withInflateReservation } from "./inflate.ts";
 import { type BodyResult, precheckBody, readBody } from "./limits.ts";
+import { publishPush } from "./live.ts";
 import { remapConnectParseError, remapGrpcParseError } from "./parse-error.ts";
 import {
   closeAfterResponse,
@@ -84,8 +86,12 @@ export const ACCEPT_POST = [
   "application/proto",
 ].join(", ");
 
-/** Builds the push route handler; `settings` is read once per request. */
-export function createPushHandler(settings: () => LiveSettings, logger: Logger): RouteHandler {
+/** Builds the push route handler; `settings` is read once per request; `tap` is for live debugging. */
+export function createPushHandler(
+  settings: () => LiveSettings,
+  logger: Logger,
+  tap: ComponentTap = NO_TAP,
+): RouteHandler {
   let handler: UniversalHandler | undefined;
   let handlerLimit = -1;
 
@@ -117,6 +123,13 @@ export function createPushHandler(settings: () => LiveSettings, logger: Logger):
       (index, s, f) =>
         `unable to append series ${formatPrometheusLabels(s.pairs)} to appendable ${index}: ${f.message}`,
     );
+    if (tap.watched)
+      publishPush(
+        tap,
+        series.map((s) => s.request),
+        live.receivers.length,
+        failures,
+      );
     if (failures.length === 0) return undefined;
     const error = pushError(failures);
     logger.warn({ errors: error.rawMessage.split("\n") }, "Failed to forward profiles requests");

@@ -11,6 +11,7 @@ import type { Logger } from "pino";
 import type { Receiver } from "../../../pyroscope/receiver.ts";
 import type { Component, ComponentOptions, Health } from "../../../runtime/component.ts";
 import { deepEqual } from "../../../runtime/equality.ts";
+import { liveTap } from "../../../runtime/livedebugging/hub.ts";
 import type { ReceiveHttpArguments } from "./arguments.ts";
 import type { LiveSettings } from "./forward.ts";
 import { createIngestHandler } from "./ingest.ts";
@@ -41,9 +42,10 @@ export class ReceiveHttp implements Component<ReceiveHttpArguments> {
       bodyLimits: { maxBytes: 0, budget: this.#budget, timeoutMs: 0 },
     };
     const settings = () => this.#live;
+    const tap = liveTap(options);
     const routes = {
-      ingest: createIngestHandler(settings, this.#logger),
-      push: createPushHandler(settings, this.#logger),
+      ingest: createIngestHandler(settings, this.#logger, tap),
+      push: createPushHandler(settings, this.#logger, tap),
       otlp: createOtlpHandler(settings, createOtlpMetrics(options.registry), this.#logger),
     };
     this.#server = new HttpServer(metrics, createRouter(routes, metrics, this.#logger), this.#logger);

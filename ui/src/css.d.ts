@@ -1,0 +1,2 @@
+/** Stylesheets are bundled by esbuild (`import "./styles.css"`). */
+declare module "*.css";
