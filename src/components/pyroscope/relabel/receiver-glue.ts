@@ -12,6 +12,13 @@
  */
 import type { Labels } from "../../../pyroscope/labels.ts";
 import { failure, OK, type Outcome, type Receiver } from "../../../pyroscope/receiver.ts";
+import {
+  type DeliveryOutcome,
+  ingestEvent,
+  outcomeAt,
+  pushEvent,
+} from "../../../runtime/livedebugging/event.ts";
+import type { ComponentTap } from "../../../runtime/livedebugging/hub.ts";
 
 /** What the receiver needs from the component. */
 export interface RelabelStage {
@@ -23,7 +30,13 @@ export interface RelabelStage {
   relabel(labels: Labels): Labels | undefined;
   /** Where kept profiles go. */
   readonly next: Receiver;
+  /** Live debugging: each profile with its new labels, and what became of it. */
+  readonly tap: ComponentTap;
 }
+
+const DROPPED: readonly DeliveryOutcome[] = [
+  { target: "rules", state: "dropped", reason: "dropped by a rule" },
+];
 
 /** The receiver `pyroscope.relabel` exports. */
 export function relabelReceiver(stage: RelabelStage): Receiver {
@@ -31,14 +44,26 @@ export function relabelReceiver(stage: RelabelStage): Receiver {
     async push(request) {
       if (stage.exited) return exited(stage.id);
       const labels = stage.relabel(request.labels);
-      if (labels === undefined) return OK;
-      return stage.next.push(labels === request.labels ? request : { ...request, labels });
+      if (labels === undefined) {
+        if (stage.tap.watched) stage.tap.publish(pushEvent(request, DROPPED));
+        return OK;
+      }
+      const next = labels === request.labels ? request : { ...request, labels };
+      const outcome = await stage.next.push(next);
+      if (stage.tap.watched) stage.tap.publish(pushEvent(next, [outcomeAt("forward_to", outcome)]));
+      return outcome;
     },
     async ingest(request) {
       if (stage.exited) return exited(stage.id);
       const labels = stage.relabel(request.labels);
-      if (labels === undefined) return OK;
-      return stage.next.ingest(labels === request.labels ? request : { ...request, labels });
+      if (labels === undefined) {
+        if (stage.tap.watched) stage.tap.publish(ingestEvent(request, DROPPED));
+        return OK;
+      }
+      const next = labels === request.labels ? request : { ...request, labels };
+      const outcome = await stage.next.ingest(next);
+      if (stage.tap.watched) stage.tap.publish(ingestEvent(next, [outcomeAt("forward_to", outcome)]));
+      return outcome;
     },
   };
 }

@@ -17,6 +17,7 @@ import { Fanout } from "../../../pyroscope/fanout.ts";
 import type { Labels } from "../../../pyroscope/labels.ts";
 import { RECEIVER_HOST_TYPE, type Receiver } from "../../../pyroscope/receiver.ts";
 import type { Component, ComponentOptions } from "../../../runtime/component.ts";
+import { liveTap } from "../../../runtime/livedebugging/hub.ts";
 import { Capsule } from "../../../syntax/value.ts";
 import type { RelabelArguments, RuleArguments } from "./arguments.ts";
 import { DROPPED, RelabelCache } from "./cache.ts";
@@ -54,6 +55,7 @@ export class RelabelComponent implements Component<RelabelArguments> {
       },
       relabel: (labels) => this.relabel(labels),
       next: this.#fanout,
+      tap: liveTap(options),
     });
     this.update(args);
   }

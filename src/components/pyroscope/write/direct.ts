@@ -20,6 +20,14 @@ import {
   type PushRequest,
   type Receiver,
 } from "../../../pyroscope/receiver.ts";
+import {
+  type DeliveryOutcome,
+  ingestEvent,
+  outcomeAt,
+  type ProfileEvent,
+  pushEvent,
+} from "../../../runtime/livedebugging/event.ts";
+import type { ComponentTap } from "../../../runtime/livedebugging/hub.ts";
 import { deliver } from "./deliver.ts";
 import type { Endpoint } from "./endpoint.ts";
 import { ALL_ENDPOINTS, type LatencyType, type WriteMetrics } from "./metrics.ts";
@@ -36,6 +44,8 @@ export interface DirectWriteContext {
   readonly random?: (() => number) | undefined;
   /** The wait between attempts (tests). */
   readonly sleep?: ((ms: number, signal: AbortSignal) => Promise<boolean>) | undefined;
+  /** Live debugging: each profile with every endpoint's outcome, while someone watches. */
+  readonly tap: ComponentTap;
 }
 
 /** An endpoint that gave up on a profile: its last failure and Alloy's line for it. */
@@ -75,8 +85,13 @@ export class DirectWrite implements Receiver {
       };
       let bytes = 0;
       for (const s of request.samples) bytes += s.rawProfile.byteLength;
-      return await this.#send("push", request.signal, bytes, request.samples.length, (ep, signal) =>
-        ep.push(call, signal),
+      return await this.#send(
+        "push",
+        request.signal,
+        bytes,
+        request.samples.length,
+        (ep, signal) => ep.push(call, signal),
+        (outcomes) => pushEvent(request, outcomes),
       );
     } finally {
       stopTotal();
@@ -97,8 +112,13 @@ export class DirectWrite implements Receiver {
         headers: request.headers,
         tenant: query.value.tenant,
       };
-      return await this.#send("ingest", request.signal, request.body.byteLength, 1, (ep, signal) =>
-        ep.ingest(call, signal),
+      return await this.#send(
+        "ingest",
+        request.signal,
+        request.body.byteLength,
+        1,
+        (ep, signal) => ep.ingest(call, signal),
+        (outcomes) => ingestEvent(request, outcomes),
       );
     } finally {
       stopTotal();
@@ -111,8 +131,11 @@ export class DirectWrite implements Receiver {
     bytes: number,
     profiles: number,
     attempt: (ep: Endpoint, signal: AbortSignal) => Promise<Outcome>,
+    event: (outcomes: readonly DeliveryOutcome[]) => ProfileEvent,
   ): Promise<Outcome> {
     if (this.#endpoints.length === 0) return OK;
+    const tap = this.#ctx.tap;
+    const outcomes: DeliveryOutcome[] | undefined = tap.watched ? [] : undefined;
     const { metrics, logger } = this.#ctx;
     const link = linkSignals(callerSignal, this.#ctx.lifetime);
     const signal = link.signal;
@@ -149,6 +172,7 @@ export class DirectWrite implements Receiver {
               onRetry: () => metrics.retries.inc({ endpoint: ep.metricLabel }),
             },
           );
+          outcomes?.push(outcomeAt(ep.metricLabel, result.ok ? OK : result.last));
           if (result.ok) {
             metrics.sent(ep.metricLabel, bytes, profiles);
           } else {
@@ -164,6 +188,7 @@ export class DirectWrite implements Receiver {
       this.#inflight--;
       if (this.#inflight === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
     }
+    if (outcomes !== undefined) tap.publish(event(outcomes));
     if (failures.length === 0) return OK;
     logger.warn({ err: joined(failures), sz: bytes, n: profiles }, PATH_LOG[path]);
     return combined(failures);

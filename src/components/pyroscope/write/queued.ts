@@ -6,6 +6,14 @@
  */
 import { randomUUID } from "node:crypto";
 import type { IngestRequest, Outcome, PushRequest, Receiver } from "../../../pyroscope/receiver.ts";
+import {
+  type DeliveryOutcome,
+  ingestEvent,
+  outcomeAt,
+  type ProfileEvent,
+  pushEvent,
+} from "../../../runtime/livedebugging/event.ts";
+import type { ComponentTap } from "../../../runtime/livedebugging/hub.ts";
 import { ALL_ENDPOINTS, type WriteMetrics } from "./metrics.ts";
 import { prepareIngestQuery, preparePushLabels } from "./prepare.ts";
 import type { Queue } from "./queue/queue.ts";
@@ -15,18 +23,31 @@ export class QueuedWrite implements Receiver {
   readonly #queue: Queue;
   readonly #external: Readonly<Record<string, string>>;
   readonly #metrics: WriteMetrics;
+  readonly #tap: ComponentTap;
   readonly #now: () => number;
 
   constructor(
     queue: Queue,
     external: Readonly<Record<string, string>>,
     metrics: WriteMetrics,
+    tap: ComponentTap,
     now: () => number = Date.now,
   ) {
     this.#queue = queue;
     this.#external = external;
     this.#metrics = metrics;
+    this.#tap = tap;
     this.#now = now;
+  }
+
+  /** Live debugging: a profile the queue took is `queued`; one it refused has that failure. */
+  #published(outcome: Outcome, event: (outcomes: readonly DeliveryOutcome[]) => ProfileEvent): Outcome {
+    if (this.#tap.watched) {
+      this.#tap.publish(
+        event([outcome.ok ? { target: "queue", state: "queued" } : outcomeAt("queue", outcome)]),
+      );
+    }
+    return outcome;
   }
 
   async push(request: PushRequest): Promise<Outcome> {
@@ -34,7 +55,7 @@ export class QueuedWrite implements Receiver {
     if (!labels.ok) return labels.outcome;
     const stop = this.#metrics.startTimer(ALL_ENDPOINTS, "push_total");
     try {
-      return await this.#queue.append({
+      const outcome = await this.#queue.append({
         kind: "push",
         id: randomUUID(),
         receivedAt: this.#now(),
@@ -45,6 +66,7 @@ export class QueuedWrite implements Receiver {
           s.id === "" ? { id: randomUUID(), rawProfile: s.rawProfile } : s,
         ),
       });
+      return this.#published(outcome, (outcomes) => pushEvent(request, outcomes));
     } finally {
       stop();
     }
@@ -55,7 +77,7 @@ export class QueuedWrite implements Receiver {
     try {
       const query = prepareIngestQuery(request.labels, request.query, this.#external);
       if (!query.ok) return query.outcome;
-      return await this.#queue.append({
+      const outcome = await this.#queue.append({
         kind: "ingest",
         id: randomUUID(),
         receivedAt: this.#now(),
@@ -66,6 +88,7 @@ export class QueuedWrite implements Receiver {
         query: query.value.value,
         tenant: query.value.tenant,
       });
+      return this.#published(outcome, (outcomes) => ingestEvent(request, outcomes));
     } finally {
       stop();
     }

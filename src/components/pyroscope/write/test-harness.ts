@@ -7,6 +7,7 @@ import { pino } from "pino";
 import { Registry } from "prom-client";
 import { RECEIVER_HOST_TYPE, type Receiver } from "../../../pyroscope/receiver.ts";
 import type { ComponentOptions } from "../../../runtime/component.ts";
+import type { LiveDebugging } from "../../../runtime/livedebugging/hub.ts";
 import { defaultsOf } from "../../../syntax/decode.ts";
 import { Capsule, type Value } from "../../../syntax/value.ts";
 import { type EndpointArguments, endpointBody, type WriteArguments, writeArguments } from "./arguments.ts";
@@ -42,6 +43,7 @@ export async function startWrite(
   args: WriteArguments,
   hooks: WriteHooks = {},
   dataPath = "/nonexistent/pyroscope.write.test",
+  liveDebugging?: LiveDebugging,
 ): Promise<RunningWrite> {
   const registry = new Registry();
   const logs: string[] = [];
@@ -58,6 +60,7 @@ export async function startWrite(
     registry,
     dataPath,
     onStateChange: (e) => exports.push(e),
+    liveDebugging,
   };
   const component = await WriteComponent.create(options, args, hooks);
   const controller = new AbortController();

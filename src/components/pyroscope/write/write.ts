@@ -17,6 +17,7 @@ import type { ProxyEnvironment } from "../../../http/proxy.ts";
 import { failure, type Outcome, RECEIVER_HOST_TYPE, type Receiver } from "../../../pyroscope/receiver.ts";
 import type { Component, ComponentOptions, Health } from "../../../runtime/component.ts";
 import { health } from "../../../runtime/health.ts";
+import { type ComponentTap, liveTap } from "../../../runtime/livedebugging/hub.ts";
 import { Capsule } from "../../../syntax/value.ts";
 import type { QueueArguments, WriteArguments } from "./arguments.ts";
 import { DirectWrite } from "./direct.ts";
@@ -56,6 +57,8 @@ export class WriteComponent implements Component<WriteArguments> {
   readonly #hooks: WriteHooks;
   readonly #lifetime = new AbortController();
   readonly #createdAt = new Date();
+  /** Live debugging of the profiles written, with each endpoint's outcome. */
+  readonly #tap: ComponentTap;
   #current: DirectWrite | undefined;
   /** What the exported receiver delegates to: the direct write, or the queued one. */
   #target: Receiver | undefined;
@@ -71,6 +74,7 @@ export class WriteComponent implements Component<WriteArguments> {
     this.#options = options;
     this.#hooks = hooks;
     this.#metrics = new WriteMetrics(options.registry);
+    this.#tap = liveTap(options);
     this.receiver = {
       push: (request) => this.#dispatch((f) => f.push(request)),
       ingest: (request) => this.#dispatch((f) => f.ingest(request)),
@@ -157,6 +161,7 @@ export class WriteComponent implements Component<WriteArguments> {
       lifetime: this.#lifetime.signal,
       random: this.#hooks.random,
       sleep: this.#hooks.sleep,
+      tap: this.#tap,
     });
     const previous = this.#current;
     const previousQueue = this.#queue;
@@ -164,7 +169,7 @@ export class WriteComponent implements Component<WriteArguments> {
     this.#queue = queue;
     if (queue !== undefined) {
       queue.setEndpoints(endpoints);
-      this.#target = new QueuedWrite(queue, external, this.#metrics, this.#hooks.queue?.now);
+      this.#target = new QueuedWrite(queue, external, this.#metrics, this.#tap, this.#hooks.queue?.now);
     } else {
       this.#target = direct;
     }
