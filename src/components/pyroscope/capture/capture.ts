@@ -8,6 +8,12 @@
  */
 import type { Logger } from "pino";
 import {
+  INVALID_LABELS_PREFIX,
+  nameFollowsServiceName,
+  validateLabels,
+} from "../../../pyroscope/label-rules.ts";
+import type { Labels } from "../../../pyroscope/labels.ts";
+import {
   type IngestRequest,
   OK,
   type Outcome,
@@ -95,6 +101,8 @@ export class CaptureComponent implements Component<CaptureArguments>, Receiver {
   }
 
   async push(request: PushRequest): Promise<Outcome> {
+    const invalid = refuseInvalidLabels(request.labels);
+    if (invalid !== undefined) return invalid;
     for (const sample of request.samples) {
       const outcome = await this.#write(() => pushDraft(request.labels, sample), "push");
       if (outcome.status !== "ok") return outcome;
@@ -103,6 +111,8 @@ export class CaptureComponent implements Component<CaptureArguments>, Receiver {
   }
 
   async ingest(request: IngestRequest): Promise<Outcome> {
+    const invalid = refuseInvalidLabels(nameFollowsServiceName(request.labels));
+    if (invalid !== undefined) return invalid;
     if (request.body.byteLength === 0) return OK;
     return this.#write(() => ingestDraft(request), "ingest");
   }
@@ -149,6 +159,18 @@ export class CaptureComponent implements Component<CaptureArguments>, Receiver {
       this.#wakeRetention = done;
     });
   }
+}
+
+/**
+ * What `pyroscope.write` answers for labels it could never send (its `validateLabels`, on the labels its push
+ * or ingest path checks): the same 400, so a capture never stores what `replay` cannot send, and a client sees
+ * the same answer whether the relay captures or forwards.
+ */
+function refuseInvalidLabels(labels: Labels): Outcome | undefined {
+  const reason = validateLabels(labels);
+  return reason === undefined
+    ? undefined
+    : { status: "rejected", httpStatus: 400, message: `${INVALID_LABELS_PREFIX}${reason}` };
 }
 
 /** How often retention runs for a given `retention`. */
