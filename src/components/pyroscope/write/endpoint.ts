@@ -19,7 +19,7 @@ import type { Logger } from "pino";
 import { goMethod, HttpClient, type HttpClientOptions } from "../../../http/client.ts";
 import { startDeadline } from "../../../http/deadline.ts";
 import { HeaderList, HOP_BY_HOP_HEADERS, isValidHeaderName } from "../../../http/headers.ts";
-import { redactUrl } from "../../../http/proxy.ts";
+import { redactUrl } from "../../../http/redact-url.ts";
 import { USER_AGENT } from "../../../http/user-agent.ts";
 import { PusherService, type PushRequest } from "../../../pyroscope/gen/push/v1/push_pb.ts";
 import type { EndpointArguments } from "./arguments.ts";
