@@ -31,6 +31,14 @@ export interface QueueSnapshot {
 /** Why records were found damaged: `corrupt` (checksum or layout), `torn_tail` (an unfinished last write). */
 export type CorruptReason = "corrupt" | "torn_tail";
 
+/**
+ * Faults of the queue folder itself, each logged when it happens: `stale_lock` (a lock left by a process that
+ * is gone, taken over), `cursor_ahead` (a saved cursor past the end of the log, so the endpoint starts from
+ * the oldest record instead of skipping them all), `not_a_segment` (something named like a segment that is
+ * not a file, moved aside), `folder_deleted` (the folder was removed while open: profiles are refused with 503).
+ */
+export type QueueFault = "stale_lock" | "cursor_ahead" | "not_a_segment" | "folder_deleted";
+
 /** The queue metrics of one component. */
 export class QueueMetrics {
   readonly appended: Counter;
@@ -41,6 +49,8 @@ export class QueueMetrics {
   readonly corrupt: Counter<"reason">;
   readonly fullRejections: Counter;
   readonly fsyncDuration: Histogram;
+  readonly faults: Counter<"fault">;
+  readonly leftBehind: Counter;
   #source: { readonly owner: object; readonly read: () => QueueSnapshot } | undefined;
 
   constructor(registry: Registry) {
@@ -124,6 +134,17 @@ export class QueueMetrics {
     this.fullRejections = new Counter({
       name: "pyroscope_write_queue_full_rejections_total",
       help: "Profiles refused with 429 because the queue had reached max_size.",
+      registers,
+    });
+    this.faults = new Counter({
+      name: "pyroscope_write_queue_faults_total",
+      help: "Faults of the queue folder: stale_lock, cursor_ahead, not_a_segment, folder_deleted (see the logs).",
+      labelNames: ["fault"],
+      registers,
+    });
+    this.leftBehind = new Counter({
+      name: "pyroscope_write_queue_left_behind_total",
+      help: "Queue items a reload that changed queue.path could not move to the new folder; they stay in the old one.",
       registers,
     });
     this.fsyncDuration = new Histogram({

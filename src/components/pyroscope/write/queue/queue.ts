@@ -13,7 +13,14 @@
  *   are deleted after the save.
  * - Recently appended items stay decoded in memory (`ItemCache`, up to `cacheBytes`) so endpoints that keep
  *   up never read the disk; older ones are read back from the log.
+ * - One owner per folder: the folder is locked while open (`QueueLock`), and folders are compared by their
+ *   real path, so `./q`, `q/` and a symlink to it are one folder.
+ * - A saved cursor past the end of the log (a `cursors.json` that does not belong to these segments) would
+ *   skip every record: that endpoint starts from the oldest record instead (redelivering beats losing).
+ * - A folder deleted while open is noticed at the next write (or lock refresh): from then on the queue
+ *   refuses profiles with 503 and reports unhealthy, until the relay is restarted.
  */
+import { realpath } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Logger } from "pino";
 import { OK, type Outcome } from "../../../../pyroscope/receiver.ts";
@@ -27,8 +34,9 @@ import { type LoadedCursors, loadCursors, type SavedCursor, saveCursors } from "
 import { DEAD_LETTER_DIR, type DeadLetterReason, DeadLetters } from "./dead-letters.ts";
 import { endpointKeys } from "./endpoint-keys.ts";
 import { decodeItem, encodeItem, itemBytes, itemProfiles, type QueueItem } from "./item.ts";
-import { type FsyncMode, SegmentLog } from "./log.ts";
-import type { QueueMetrics, QueueSnapshot } from "./metrics.ts";
+import { QueueLock } from "./lock.ts";
+import { type FsyncMode, SegmentGoneError, SegmentLog } from "./log.ts";
+import type { QueueFault, QueueMetrics, QueueSnapshot } from "./metrics.ts";
 import { checkFrame, type Frame, frame } from "./record.ts";
 import { Sender, type SenderHost } from "./sender.ts";
 
@@ -82,12 +90,16 @@ export function segmentBytesFor(maxSize: number): number {
   return Math.min(64 * 1024 * 1024, Math.max(4096, Math.floor(maxSize / 8)));
 }
 
-/** Queue folders open in this process, so two components cannot share one by accident. */
-const OPEN_PATHS = new Set<string>();
+/** Queue folders open in this process, by real path, so two components cannot share one by accident. */
+const OPEN_PATHS = new Map<string, Queue | "opening">();
 
 /** An open queue. */
 export class Queue {
   readonly path: string;
+  /** `path` with every symlink resolved: what the lock and the in-process check compare. */
+  readonly realPath: string;
+  readonly #lock: QueueLock;
+  #lost: string | undefined;
   #settings: QueueSettings;
   readonly #ctx: QueueContext;
   readonly #log: SegmentLog;
@@ -107,6 +119,8 @@ export class Queue {
 
   private constructor(
     path: string,
+    realPath: string,
+    lock: QueueLock,
     settings: QueueSettings,
     ctx: QueueContext,
     log: SegmentLog,
@@ -114,6 +128,8 @@ export class Queue {
     saved: LoadedCursors,
   ) {
     this.path = path;
+    this.realPath = realPath;
+    this.#lock = lock;
     this.#settings = settings;
     this.#ctx = ctx;
     this.#log = log;
@@ -143,22 +159,45 @@ export class Queue {
   /** Opens the queue folder: reads the cursors, scans the log (repairing a torn tail), builds the index. */
   static async open(settings: QueueSettings, ctx: QueueContext): Promise<Queue> {
     const path = resolve(settings.path);
-    if (OPEN_PATHS.has(path)) throw new Error(`queue path "${path}" is already used by another component`);
-    OPEN_PATHS.add(path);
+    await makeDir(path);
+    const real = await realpath(path);
+    if (OPEN_PATHS.has(real)) {
+      throw new Error(
+        `queue path "${path}"${real === path ? "" : ` (${real})`} is already used by another pyroscope.write component of this relay: give each its own queue path`,
+      );
+    }
+    OPEN_PATHS.set(real, "opening");
+    let lock: QueueLock | undefined;
     try {
-      await makeDir(path);
-      const saved = await loadCursors(path);
+      lock = await QueueLock.acquire(real, (previous, reason) => {
+        ctx.metrics.faults.inc({ fault: "stale_lock" });
+        ctx.logger.warn(
+          { path: real, pid: previous?.pid, host: previous?.host, since: previous?.since, reason },
+          "taking over the lock of the queue folder: its owner is gone",
+        );
+      });
+      const saved = await loadCursors(real);
       if (!saved.found && saved.problem !== undefined) {
         ctx.logger.warn(
           { path, problem: saved.problem },
           "queue cursors unreadable; delivering every record",
         );
       }
-      let minTail = 0;
-      if (saved.found) for (const c of saved.cursors.values()) minTail = Math.max(minTail, c.position);
       const backlog = new Backlog();
+      /** Cursors past the end of the scanned log, by key, with that end. */
+      const ahead = new Map<string, { position: number; end: number }>();
+      const minTail = (scannedEnd: number): number => {
+        let min = 0;
+        if (!saved.found) return min;
+        for (const [key, c] of saved.cursors) {
+          if (c.position > scannedEnd && backlog.size > 0)
+            ahead.set(key, { position: c.position, end: scannedEnd });
+          else min = Math.max(min, c.position);
+        }
+        return min;
+      };
       const log = await SegmentLog.open(
-        join(path, "segments"),
+        join(real, "segments"),
         {
           segmentBytes: ctx.segmentBytes ?? segmentBytesFor(settings.maxSize),
           fsync: settings.fsync,
@@ -187,6 +226,14 @@ export class Queue {
             }
           },
           onDamage: (d) => {
+            if (d.kind === "foreign") {
+              ctx.metrics.faults.inc({ fault: "not_a_segment" });
+              ctx.logger.warn(
+                { path, file: d.file, moved_to: `${d.file}.bad` },
+                "the queue's segments folder holds something named like a segment that is not a file; moved it aside",
+              );
+              return;
+            }
             ctx.metrics.corrupt.inc({ reason: d.kind === "torn" ? "torn_tail" : "corrupt" });
             ctx.logger.warn(
               { path, file: d.file, offset: d.offset, bytes: d.bytes },
@@ -197,14 +244,52 @@ export class Queue {
           },
         },
       );
-      const queue = new Queue(path, settings, ctx, log, backlog, saved);
+      let cursors = saved;
+      if (saved.found && ahead.size > 0) {
+        const fixed = new Map(saved.cursors);
+        for (const [key, a] of ahead) {
+          const c = saved.cursors.get(key)!;
+          fixed.set(key, { ...c, position: log.head });
+          ctx.metrics.faults.inc({ fault: "cursor_ahead" });
+          ctx.logger.warn(
+            { path, endpoint: c.endpoint, cursor: a.position, log_end: a.end, items: backlog.size },
+            "a saved queue cursor is past the end of the log (cursors.json does not match the segments); that endpoint is sent every queued profile again rather than none",
+          );
+        }
+        cursors = { found: true, cursors: fixed };
+      }
+      const queue = new Queue(path, real, lock, settings, ctx, log, backlog, cursors);
+      OPEN_PATHS.set(real, queue);
+      lock.onLost = (why) => queue.#folderLost(why);
       ctx.metrics.attach(queue, () => queue.snapshot());
       ctx.logger.info({ path, items: backlog.size, bytes: log.diskBytes }, "queue opened");
       return queue;
     } catch (err) {
-      OPEN_PATHS.delete(path);
+      OPEN_PATHS.delete(real);
+      await lock?.release();
       throw err;
     }
+  }
+
+  /** Whether the folder was deleted while open: the queue then refuses everything until it is reopened. */
+  get lost(): boolean {
+    return this.#lost !== undefined;
+  }
+
+  /** The folder (or the segment being written) was deleted: nothing written from now on could be kept. */
+  #folderLost(why: string): void {
+    if (this.#lost !== undefined || this.#closed) return;
+    this.#lost = why;
+    this.#fault("folder_deleted");
+    OPEN_PATHS.delete(this.realPath);
+    this.#ctx.logger.error(
+      { path: this.path, err: why },
+      "the queue folder was deleted while the queue was open; profiles are refused with 503 until the relay is restarted",
+    );
+  }
+
+  #fault(fault: QueueFault): void {
+    this.#ctx.metrics.faults.inc({ fault });
   }
 
   /** Applies new settings (everything but the path, which needs a new queue). */
@@ -262,6 +347,14 @@ export class Queue {
    */
   async append(item: QueueItem): Promise<Outcome> {
     if (this.#closed) return { status: "failed", httpStatus: 503, message: "the queue is closing" };
+    if (this.#lost !== undefined) {
+      return {
+        status: "failed",
+        httpStatus: 503,
+        message: `the queue folder ${this.path} was deleted while the relay was running; profiles cannot be kept until it is restarted`,
+        retryAfterMs: FULL_RETRY_AFTER_MS,
+      };
+    }
     if (this.#senders.size === 0) return OK;
     const { maxSize } = this.#settings;
     let f: Frame;
@@ -295,6 +388,9 @@ export class Queue {
       return OK;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
+      if (err instanceof SegmentGoneError || (err as NodeJS.ErrnoException).code === "ENOENT") {
+        this.#folderLost(message);
+      }
       this.#lastAppendError = { message, at: this.#now() };
       this.#ctx.logger.error({ path: this.path, err: message }, "writing to the queue failed");
       return {
@@ -420,6 +516,11 @@ export class Queue {
         `queue: endpoint ${s.endpoint.displayUrl} has ${s.items} ${s.items === 1 ? "profile" : "profiles"} waiting, the oldest for ${Math.round(age / 1000)}s${last === undefined ? "" : `; last error: ${last}`}`,
       );
     }
+    if (this.#lost !== undefined) {
+      problems.push(
+        `queue: the folder ${this.path} was deleted while open (${this.#lost}); profiles are refused with 503 until the relay is restarted`,
+      );
+    }
     const appendError = this.#lastAppendError;
     if (appendError !== undefined && now - appendError.at < APPEND_ERROR_HEALTH_MS) {
       problems.push(`queue: writing to ${this.path} failed: ${appendError.message}`);
@@ -447,6 +548,7 @@ export class Queue {
     this.#persistTimer = undefined;
     await this.#persist();
     this.#ctx.metrics.detach(this);
-    OPEN_PATHS.delete(this.path);
+    if (OPEN_PATHS.get(this.realPath) === this) OPEN_PATHS.delete(this.realPath);
+    await this.#lock.release();
   }
 }
