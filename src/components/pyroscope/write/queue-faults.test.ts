@@ -226,3 +226,68 @@ describe("queue folder faults", () => {
     await w.stop();
   });
 });
+
+describe("queue path changed by a reload", () => {
+  test("items waiting (also those being retried at that moment) are moved to the new folder and delivered", async () => {
+    const dir = await tempDir();
+    const b = await backend(true);
+    const endpoint = endpointArgs({
+      url: b.fake.url,
+      name: "b",
+      min_backoff_period: 5,
+      max_backoff_period: 20,
+    });
+    const w = await startQueued(b, join(dir, "old"));
+    for (let i = 0; i < 10; i++) assert.deepEqual(await w.receiver.push(pushOf(`p${i}`)), { status: "ok" });
+    await until("the endpoint is being retried", () => b.fake.requests.length >= 4);
+
+    await w.component.update(writeArgs({ endpoint: [endpoint], queue: queueArgs(join(dir, "new")) }));
+    assert.deepEqual(await w.receiver.push(pushOf("after")), { status: "ok" });
+    await until("the old folder is released", async () =>
+      (await stat(join(dir, "old", "lock")).then(
+        () => false,
+        () => true,
+      ))
+        ? true
+        : undefined,
+    );
+    assert.match(w.logs.join(""), /moved the queued profiles to the new folder/);
+    assert.match(w.logs.join(""), /"moved":10,"left":0/);
+    assert.equal(await w.metric("pyroscope_write_queue_left_behind_total"), 0);
+
+    b.down = false;
+    await until("everything is delivered", () => b.accepted.length >= 11);
+    assert.deepEqual(
+      [...new Set(b.accepted)].sort(),
+      ["after", ...Array.from({ length: 10 }, (_, i) => `p${i}`)].sort(),
+    );
+    await w.stop();
+
+    // The old folder has nothing left to send.
+    const old = await startQueued(b, join(dir, "old"));
+    assert.equal(await old.metric("pyroscope_write_queue_items", { endpoint: "b" }), 0);
+    await old.stop();
+  });
+
+  test("removing the queue block leaves the waiting items in the folder, logged and counted", async () => {
+    const dir = await tempDir();
+    const b = await backend(true);
+    const endpoint = endpointArgs({
+      url: b.fake.url,
+      name: "b",
+      min_backoff_period: 5,
+      max_backoff_period: 20,
+    });
+    const w = await startQueued(b, dir);
+    for (let i = 0; i < 3; i++) assert.deepEqual(await w.receiver.push(pushOf(`p${i}`)), { status: "ok" });
+    await w.component.update(writeArgs({ endpoint: [endpoint] }));
+    assert.equal(await w.metric("pyroscope_write_queue_left_behind_total"), 3);
+    assert.match(w.logs.join(""), /the queue block was removed: queued profiles stay in its folder/);
+    await w.stop();
+
+    b.down = false;
+    const again = await startQueued(b, dir);
+    await until("the items left behind are delivered", () => b.accepted.length >= 3);
+    await again.stop();
+  });
+});

@@ -295,6 +295,13 @@ export class SegmentLog {
     void reader.then((fh) => fh.close()).catch(() => {});
   }
 
+  /** Resolves once every append made before the call is written (or has failed). */
+  async drain(): Promise<void> {
+    do {
+      await this.#enqueue(async () => {}).catch(() => {});
+    } while (this.#pending.length > 0 || this.#batchScheduled);
+  }
+
   /** Writes what is pending, syncs (unless `fsync = "never"`), and closes every file. */
   async close(): Promise<void> {
     if (this.#closed) return this.#io;

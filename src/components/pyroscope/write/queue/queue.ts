@@ -19,6 +19,8 @@
  *   skip every record: that endpoint starts from the oldest record instead (redelivering beats losing).
  * - A folder deleted while open is noticed at the next write (or lock refresh): from then on the queue
  *   refuses profiles with 503 and reports unhealthy, until the relay is restarted.
+ * - A reload that changes the path hands the items still waiting over to the new queue (`handOver`); one
+ *   that removes the `queue` block leaves them in the folder, logged and counted (`retire`).
  */
 import { realpath } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -82,6 +84,9 @@ export const STUCK_AFTER_MS = 5 * 60_000;
 /** Default bytes of recent items kept decoded in memory. */
 export const CACHE_BYTES = 64 * 1024 * 1024;
 
+/** Bytes of items a hand-over reads and appends to the new queue at a time (one group commit there). */
+const HAND_OVER_WINDOW_BYTES = 16 * 1024 * 1024;
+
 /** A failed write makes the component unhealthy for this long. */
 const APPEND_ERROR_HEALTH_MS = 60_000;
 
@@ -100,6 +105,10 @@ export class Queue {
   readonly realPath: string;
   readonly #lock: QueueLock;
   #lost: string | undefined;
+  /** Set by `handOver`: appends go to this queue instead. */
+  #movedTo: Queue | undefined;
+  /** Set by `handOver`: every item before this position is in the new queue, so done here too. */
+  #handedOverTo = 0;
   #settings: QueueSettings;
   readonly #ctx: QueueContext;
   readonly #log: SegmentLog;
@@ -346,6 +355,7 @@ export class Queue {
    * write fails or the queue is closing. With no endpoint there is nobody to deliver to: `ok`, not written.
    */
   async append(item: QueueItem): Promise<Outcome> {
+    if (this.#movedTo !== undefined) return this.#movedTo.append(item);
     if (this.#closed) return { status: "failed", httpStatus: 503, message: "the queue is closing" };
     if (this.#lost !== undefined) {
       return {
@@ -463,7 +473,8 @@ export class Queue {
     const run = async (): Promise<void> => {
       const cursors = new Map<string, SavedCursor>();
       for (const s of this.#senders.values()) {
-        cursors.set(s.key, { position: s.watermark, endpoint: s.endpoint.metricLabel });
+        const position = Math.max(s.watermark, this.#handedOverTo);
+        cursors.set(s.key, { position, endpoint: s.endpoint.metricLabel });
       }
       try {
         await saveCursors(this.path, cursors, this.#settings.fsync !== "never");
@@ -532,6 +543,95 @@ export class Queue {
       this.#health = { state, message, updatedTime };
     }
     return this.#health;
+  }
+
+  /**
+   * Moves every item an endpoint still waits for to `to` (the queue a reload opened at a new path), then
+   * closes. Why move rather than drain here or leave them: draining keeps two folders and two sets of
+   * senders alive for as long as an endpoint is down (up to `max_age`), and leaving them strands acknowledged
+   * profiles in a folder nothing reads any more. Moving costs one read and one write of the backlog, and
+   * what arrives in the new folder is delivered as if it had been received there (same IDs, same receive
+   * times, so `max_age` still counts from the first receipt).
+   *
+   * Appends that come in meanwhile go straight to `to`. Items are appended in log order; an item some
+   * endpoints already got is sent to them again (at-least-once; push samples keep their IDs). When `to`
+   * refuses (it is full) or `signal` aborts, the rest stays here, logged and counted in
+   * `pyroscope_write_queue_left_behind_total`: a relay that opens this folder again sends it.
+   */
+  async handOver(to: Queue, signal: AbortSignal): Promise<void> {
+    if (this.#closed) return;
+    this.#movedTo = to;
+    await this.#log.drain();
+    await Promise.allSettled([...[...this.#senders.values()].map((s) => s.stop()), ...this.#stopping]);
+    const from = this.#minWatermark();
+    const entries = [...this.#backlog.from(from)];
+    let done = 0;
+    let refused: string | undefined;
+    while (done < entries.length && refused === undefined && !signal.aborted) {
+      const window: Entry[] = [];
+      let bytes = 0;
+      for (let i = done; i < entries.length && (window.length === 0 || bytes < HAND_OVER_WINDOW_BYTES); i++) {
+        window.push(entries[i]!);
+        bytes += entries[i]!.length;
+      }
+      const results = await Promise.all(window.map((e) => this.#moveOne(e, to)));
+      for (const r of results) {
+        if (r !== undefined) {
+          refused = r;
+          break;
+        }
+        done++;
+      }
+    }
+    if (done > 0) {
+      const last = entries[done - 1]!;
+      this.#handedOverTo = last.position + last.length;
+    }
+    const left = entries.length - done;
+    const fields = { path: this.path, to: to.path, moved: done, left };
+    if (left === 0) {
+      this.#ctx.logger.info(fields, "queue path changed: moved the queued profiles to the new folder");
+    } else {
+      this.#ctx.metrics.leftBehind.inc(left);
+      this.#ctx.logger.warn(
+        { ...fields, err: refused ?? "the relay is stopping" },
+        "queue path changed: some queued profiles could not be moved and stay in the old folder; a relay whose queue.path is that folder sends them",
+      );
+    }
+    await this.close();
+  }
+
+  /** Appends one entry's item to `to`; undefined when it is there (or was damaged), else why not. */
+  async #moveOne(entry: Entry, to: Queue): Promise<string | undefined> {
+    if (entry.corrupt) return undefined;
+    let item: QueueItem;
+    try {
+      item = await this.#load(entry);
+    } catch (err) {
+      this.#markCorrupt(entry, err);
+      return undefined;
+    }
+    const outcome = await to.append(item);
+    return outcome.status === "ok" ? undefined : outcome.message;
+  }
+
+  /**
+   * Closes a queue a reload no longer uses at all (the `queue` block was removed): what endpoints still wait
+   * for stays in the folder (a relay that opens it again sends it), logged and counted as left behind.
+   */
+  async retire(): Promise<void> {
+    if (this.#closed) return;
+    await this.#log.drain();
+    await Promise.allSettled([...[...this.#senders.values()].map((s) => s.stop()), ...this.#stopping]);
+    const left = [...this.#backlog.from(this.#minWatermark())].filter((e) => !e.corrupt).length;
+    if (left > 0) {
+      this.#ctx.metrics.leftBehind.inc(left);
+      this.#ctx.logger.warn(
+        { path: this.path, left },
+        "the queue block was removed: queued profiles stay in its folder; a relay whose queue.path is that folder sends them",
+      );
+    }
+    await this.close();
   }
 
   /**
