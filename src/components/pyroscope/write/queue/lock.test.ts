@@ -106,6 +106,17 @@ describe("queue lock", () => {
       );
     }));
 
+  test("a lock file that disappears while held is reported once", () =>
+    withDir(async (dir) => {
+      const lock = await QueueLock.acquire(dir, () => {}, { ...system({}), refreshMs: 5 });
+      const lost = new Promise<string>((resolve) => {
+        lock.onLost = resolve;
+      });
+      await rm(join(dir, LOCK_FILE));
+      assert.match(await lost, /the lock file .* is gone/);
+      await lock.release();
+    }));
+
   test("release leaves a successor's lock alone", () =>
     withDir(async (dir) => {
       const a = await QueueLock.acquire(dir, () => {}, system({}));
