@@ -103,7 +103,7 @@ describe("durable queue: one owner per folder", () => {
     const lockFile = join(queue, "lock");
 
     const first = startRelay(await config(dir, "a.alloy", queue), join(dir, "data-a"));
-    await until("the first relay to lock the queue", () => /queue opened/.test(first.output));
+    await until("the first relay to run", () => /profile-relay is running/.test(first.output));
     const owner = JSON.parse(readFileSync(lockFile, "utf8")) as { pid: number };
     assert.equal(owner.pid, first.process.pid);
 
@@ -120,7 +120,7 @@ describe("durable queue: one owner per folder", () => {
     assert.ok(existsSync(lockFile), "a killed relay leaves its lock behind");
 
     const third = startRelay(await config(dir, "c.alloy", queue), join(dir, "data-c"));
-    await until("the third relay to open the queue", () => /queue opened/.test(third.output));
+    await until("the third relay to run", () => /profile-relay is running/.test(third.output));
     assert.match(third.output, /taking over the lock of the queue folder/);
     assert.match(third.output, new RegExp(`process ${first.process.pid} is not running`));
     assert.equal(JSON.parse(readFileSync(lockFile, "utf8")).pid, third.process.pid);
