@@ -49,7 +49,7 @@ export class QueueMetrics {
   readonly corrupt: Counter<"reason">;
   readonly fullRejections: Counter;
   readonly fsyncDuration: Histogram;
-  readonly faults: Counter<"fault">;
+  readonly #faults: Counter<"fault">;
   readonly leftBehind: Counter;
   #source: { readonly owner: object; readonly read: () => QueueSnapshot } | undefined;
 
@@ -136,7 +136,7 @@ export class QueueMetrics {
       help: "Profiles refused with 429 because the queue had reached max_size.",
       registers,
     });
-    this.faults = new Counter({
+    this.#faults = new Counter({
       name: "pyroscope_write_queue_faults_total",
       help: "Faults of the queue folder: stale_lock, cursor_ahead, not_a_segment, folder_deleted (see the logs).",
       labelNames: ["fault"],
@@ -153,6 +153,11 @@ export class QueueMetrics {
       buckets: FSYNC_BUCKETS,
       registers,
     });
+  }
+
+  /** Counts a fault of the queue folder (the caller logs it). */
+  fault(fault: QueueFault): void {
+    this.#faults.inc({ fault });
   }
 
   /** Points the gauges at `owner`, the queue now open. */

@@ -38,7 +38,7 @@ import { endpointKeys } from "./endpoint-keys.ts";
 import { decodeItem, encodeItem, itemBytes, itemProfiles, type QueueItem } from "./item.ts";
 import { QueueLock } from "./lock.ts";
 import { type FsyncMode, SegmentGoneError, SegmentLog } from "./log.ts";
-import type { QueueFault, QueueMetrics, QueueSnapshot } from "./metrics.ts";
+import type { QueueMetrics, QueueSnapshot } from "./metrics.ts";
 import { checkFrame, type Frame, frame } from "./record.ts";
 import { Sender, type SenderHost } from "./sender.ts";
 
@@ -179,7 +179,7 @@ export class Queue {
     let lock: QueueLock | undefined;
     try {
       lock = await QueueLock.acquire(real, (previous, reason) => {
-        ctx.metrics.faults.inc({ fault: "stale_lock" });
+        ctx.metrics.fault("stale_lock");
         ctx.logger.warn(
           { path: real, pid: previous?.pid, host: previous?.host, since: previous?.since, reason },
           "taking over the lock of the queue folder: its owner is gone",
@@ -236,7 +236,7 @@ export class Queue {
           },
           onDamage: (d) => {
             if (d.kind === "foreign") {
-              ctx.metrics.faults.inc({ fault: "not_a_segment" });
+              ctx.metrics.fault("not_a_segment");
               ctx.logger.warn(
                 { path, file: d.file, moved_to: `${d.file}.bad` },
                 "the queue's segments folder holds something named like a segment that is not a file; moved it aside",
@@ -259,7 +259,7 @@ export class Queue {
         for (const [key, a] of ahead) {
           const c = saved.cursors.get(key)!;
           fixed.set(key, { ...c, position: log.head });
-          ctx.metrics.faults.inc({ fault: "cursor_ahead" });
+          ctx.metrics.fault("cursor_ahead");
           ctx.logger.warn(
             { path, endpoint: c.endpoint, cursor: a.position, log_end: a.end, items: backlog.size },
             "a saved queue cursor is past the end of the log (cursors.json does not match the segments); that endpoint is sent every queued profile again rather than none",
@@ -289,16 +289,12 @@ export class Queue {
   #folderLost(why: string): void {
     if (this.#lost !== undefined || this.#closed) return;
     this.#lost = why;
-    this.#fault("folder_deleted");
+    this.#ctx.metrics.fault("folder_deleted");
     OPEN_PATHS.delete(this.realPath);
     this.#ctx.logger.error(
       { path: this.path, err: why },
       "the queue folder was deleted while the queue was open; profiles are refused with 503 until the relay is restarted",
     );
-  }
-
-  #fault(fault: QueueFault): void {
-    this.#ctx.metrics.faults.inc({ fault });
   }
 
   /** Applies new settings (everything but the path, which needs a new queue). */
