@@ -180,15 +180,16 @@ describe("queue folder faults", () => {
     await until("the new profile is delivered", () => b.accepted.includes("new"));
   });
 
-  test("a folder named like a segment is moved aside; the queue and receive_http start and work", async () => {
+  test("folders named like a segment or cursors.json are moved aside; the queue and receive_http start and work", async () => {
     const dir = await tempDir();
     await mkdir(join(dir, "segments", "00000000000000000000.seg"), { recursive: true });
     await writeFile(join(dir, "segments", "00000000000000000000.seg", "keep"), "not mine");
+    await mkdir(join(dir, CURSOR_FILE));
     const b = await backend();
     const w = await startQueued(b, dir);
     const http = await start(testArgs([w.receiver]));
     cleanup.push(() => http.stop());
-    assert.equal(await w.metric("pyroscope_write_queue_faults_total", { fault: "not_a_segment" }), 1);
+    assert.equal(await w.metric("pyroscope_write_queue_faults_total", { fault: "not_a_file" }), 2);
     assert.match(w.logs.join(""), /named like a segment that is not a file/);
     assert.equal(
       await readFile(join(dir, "segments", "00000000000000000000.seg.bad", "keep"), "utf8"),
@@ -197,6 +198,9 @@ describe("queue folder faults", () => {
     assert.deepEqual(await w.receiver.push(pushOf("p")), { status: "ok" });
     await until("the profile is delivered", () => b.accepted.includes("p"));
     assert.equal(w.component.health().state, "healthy");
+    await until("the cursors are saved", async () =>
+      (await stat(join(dir, CURSOR_FILE)).catch(() => undefined))?.isFile(),
+    );
   });
 
   test("the folder deleted while running: 503 instead of 200, unhealthy, counted", async () => {

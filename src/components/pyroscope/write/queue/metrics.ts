@@ -34,10 +34,10 @@ export type CorruptReason = "corrupt" | "torn_tail";
 /**
  * Faults of the queue folder itself, each logged when it happens: `stale_lock` (a lock left by a process that
  * is gone, taken over), `cursor_ahead` (a saved cursor past the end of the log, so the endpoint starts from
- * the oldest record instead of skipping them all), `not_a_segment` (something named like a segment that is
- * not a file, moved aside), `folder_deleted` (the folder was removed while open: profiles are refused with 503).
+ * the oldest record instead of skipping them all), `not_a_file` (something named like a segment or
+ * `cursors.json` that is not a file, moved aside), `folder_deleted` (the folder was removed while open: profiles are refused with 503).
  */
-export type QueueFault = "stale_lock" | "cursor_ahead" | "not_a_segment" | "folder_deleted";
+export type QueueFault = "stale_lock" | "cursor_ahead" | "not_a_file" | "folder_deleted";
 
 /** The queue metrics of one component. */
 export class QueueMetrics {
@@ -138,7 +138,7 @@ export class QueueMetrics {
     });
     this.#faults = new Counter({
       name: "pyroscope_write_queue_faults_total",
-      help: "Faults of the queue folder: stale_lock, cursor_ahead, not_a_segment, folder_deleted (see the logs).",
+      help: "Faults of the queue folder: stale_lock, cursor_ahead, not_a_file, folder_deleted (see the logs).",
       labelNames: ["fault"],
       registers,
     });

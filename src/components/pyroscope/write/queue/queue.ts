@@ -186,6 +186,7 @@ export class Queue {
         );
       });
       const saved = await loadCursors(real);
+      if (!saved.found && saved.moved === true) ctx.metrics.fault("not_a_file");
       if (!saved.found && saved.problem !== undefined) {
         ctx.logger.warn(
           { path, problem: saved.problem },
@@ -236,7 +237,7 @@ export class Queue {
           },
           onDamage: (d) => {
             if (d.kind === "foreign") {
-              ctx.metrics.fault("not_a_segment");
+              ctx.metrics.fault("not_a_file");
               ctx.logger.warn(
                 { path, file: d.file, moved_to: `${d.file}.bad` },
                 "the queue's segments folder holds something named like a segment that is not a file; moved it aside",
