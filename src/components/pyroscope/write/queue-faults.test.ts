@@ -210,7 +210,13 @@ describe("queue folder faults", () => {
     const http = await start(testArgs([w.receiver]));
     cleanup.push(() => http.stop());
     assert.deepEqual(await w.receiver.push(pushOf("before")), { status: "ok" });
-    await rm(join(dir, "q"), { recursive: true, force: true });
+    // The queue may write a file (its cursors) while the folder is being removed: remove until it is gone.
+    await until("the folder is removed", () =>
+      rm(join(dir, "q"), { recursive: true, force: true }).then(
+        () => true,
+        () => undefined,
+      ),
+    );
 
     const first = await w.receiver.push(pushOf("after"));
     assert.equal(first.status, "failed");
