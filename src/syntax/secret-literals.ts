@@ -14,6 +14,7 @@
 import { isSensitiveParam } from "../http/redact-url.ts";
 import type { Expr, File, Statement } from "./ast.ts";
 import type { Diagnostic } from "./diagnostics.ts";
+import { utf8Length } from "./lexer.ts";
 import type { Position } from "./position.ts";
 import type { Fields, ValueType } from "./schema.ts";
 
@@ -123,7 +124,7 @@ function collectStatements(
  * `@` after it) and each credential query value (from its `=` to the `&`, `#` or quote after it). Each part
  * is a `SecretLiteral` whose first and last characters are those delimiters, so they stay visible.
  */
-export function urlSecretParts(lit: SecretLiteral): SecretLiteral[] {
+function urlSecretParts(lit: SecretLiteral): SecretLiteral[] {
   const raw = lit.raw;
   if (lit.start.line !== lit.end.line) return [];
   const scheme = /^["`][a-z][a-z0-9+.-]*:\/\//i.exec(raw);
@@ -152,7 +153,7 @@ export function urlSecretParts(lit: SecretLiteral): SecretLiteral[] {
     }
   }
   const at0 = (i: number): Position => {
-    const bytes = Buffer.byteLength(raw.slice(0, i));
+    const bytes = utf8Length(raw.slice(0, i));
     return { offset: lit.start.offset + bytes, line: lit.start.line, column: lit.start.column + bytes };
   };
   return parts.map(([from, to]) => ({ start: at0(from), end: at0(to), raw: raw.slice(from, to + 1) }));
