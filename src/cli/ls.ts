@@ -11,6 +11,7 @@ import {
   codeOf,
   listCaptures,
 } from "../components/pyroscope/capture/catalog.ts";
+import { terminalCell, terminalText } from "../runtime/terminal-text.ts";
 import { boolFlag, type FlagSpec, flagsHelp, parseCommandLine } from "./flags.ts";
 import type { Command } from "./io.ts";
 
@@ -88,10 +89,11 @@ export const lsCommand: Command = async (argv, io) => {
   } catch (err) {
     const reason =
       codeOf(err) === "ENOENT" ? "no such directory" : err instanceof Error ? err.message : String(err);
-    io.stderr(`Error: cannot list ${dir}: ${reason}\n`);
+    io.stderr(terminalText(`Error: cannot list ${dir}: ${reason}\n`));
     return 1;
   }
-  for (const p of catalog.problems) io.stderr(`warning: skipping ${p.file}: ${p.message}\n`);
+  for (const p of catalog.problems)
+    io.stderr(`${terminalCell(`warning: skipping ${p.file}: ${p.message}`)}\n`);
   const groups = groupCaptures(catalog.entries);
   const total = { count: catalog.entries.length, bytes: catalog.entries.reduce((s, e) => s + e.bytes, 0) };
   if (boolFlag(flags, "json")) {
@@ -101,12 +103,12 @@ export const lsCommand: Command = async (argv, io) => {
   if (groups.length === 0) {
     const inside = await storesInside(dir);
     const hint = inside.length === 0 ? "" : ` (captures are in ${inside.join(", ")})`;
-    io.stdout(`No captured profiles in ${dir}${hint}\n`);
+    io.stdout(`${terminalCell(`No captured profiles in ${dir}${hint}`)}\n`);
     return 0;
   }
   io.stdout(renderTable(groups));
   io.stdout(
-    `\n${total.count} ${total.count === 1 ? "profile" : "profiles"}, ${humanBytes(total.bytes)} in ${dir}\n`,
+    `\n${total.count} ${total.count === 1 ? "profile" : "profiles"}, ${humanBytes(total.bytes)} in ${terminalCell(dir)}\n`,
   );
   return 0;
 };
@@ -126,12 +128,12 @@ async function storesInside(dir: string): Promise<string[]> {
   return found;
 }
 
-/** The listing as an aligned text table. */
+/** The listing as an aligned text table; control characters in names are shown escaped (`\x1b`). */
 export function renderTable(groups: readonly LsGroup[]): string {
   const header = ["SERVICE", "PROFILE TYPE", "COUNT", "BYTES", "FIRST", "LAST"];
   const rows = groups.map((g) => [
-    g.service,
-    g.profile_type,
+    terminalCell(g.service),
+    terminalCell(g.profile_type),
     String(g.count),
     humanBytes(g.bytes),
     shortTime(g.first),

@@ -19,6 +19,7 @@ import { deliver } from "../components/pyroscope/write/deliver.ts";
 import { Endpoint } from "../components/pyroscope/write/endpoint.ts";
 import { validateHttpClient } from "../http/schema.ts";
 import type { Outcome } from "../pyroscope/receiver.ts";
+import { terminalCell, terminalText } from "../runtime/terminal-text.ts";
 import { defaultsOf } from "../syntax/decode.ts";
 import { parseDuration } from "../syntax/duration.ts";
 import { Secret } from "../syntax/value.ts";
@@ -128,7 +129,7 @@ export const replayCommand: Command = async (argv, io) => {
   try {
     endpoint = await Endpoint.create(settings.endpoint, { logger: pino({ level: "silent" }) });
   } catch (err) {
-    io.stderr(`Error: ${errorText(err)}\n`);
+    io.stderr(`Error: ${terminalText(errorText(err))}\n`);
     return 1;
   }
   try {
@@ -138,7 +139,7 @@ export const replayCommand: Command = async (argv, io) => {
     );
     return summary.failed > 0 ? 1 : 0;
   } catch (err) {
-    io.stderr(`Error: ${errorText(err)}\n`);
+    io.stderr(`Error: ${terminalText(errorText(err))}\n`);
     return 1;
   } finally {
     await endpoint.close();
@@ -361,10 +362,10 @@ class Progress {
     this.#drawn = true;
   }
 
-  /** A line that stays (a failure), printed above the bar. */
+  /** A line that stays (a failure), printed above the bar; control characters in it are shown escaped. */
   line(text: string): void {
     if (this.#drawn) this.#io.stderr("\r\x1b[2K");
-    this.#io.stderr(`${text}\n`);
+    this.#io.stderr(`${terminalCell(text)}\n`);
     this.#drawn = false;
   }
 

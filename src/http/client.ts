@@ -11,7 +11,8 @@ import { type Dispatcher, request } from "undici";
 import { type AuthLayer, createAuthLayer } from "./auth.ts";
 import { Connections } from "./connections.ts";
 import type { HeaderList } from "./headers.ts";
-import { type ProxyEnvironment, proxySelector, redactUrl } from "./proxy.ts";
+import { type ProxyEnvironment, proxySelector } from "./proxy.ts";
+import { redactUrl } from "./redact-url.ts";
 import type { HttpClientConfig, ProxyConfig, TlsConfig } from "./schema.ts";
 import { loadTlsOptions } from "./tls.ts";
 

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { NoProxy } from "./no-proxy.ts";
-import { proxySelector, redactUrl } from "./proxy.ts";
+import { proxySelector } from "./proxy.ts";
+import { redactUrl } from "./redact-url.ts";
 
 describe("no_proxy matching (Go httpproxy)", () => {
   const cases: [string, string, boolean][] = [

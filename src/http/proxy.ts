@@ -4,6 +4,7 @@
  * (see `no-proxy.ts`).
  */
 import { NoProxy } from "./no-proxy.ts";
+import { redactUrl } from "./redact-url.ts";
 import type { ProxyConfig } from "./schema.ts";
 
 /** Returns the proxy URL for a request URL, or undefined to connect directly. */
@@ -53,17 +54,5 @@ function parseProxy(value: string): URL | undefined {
     return new URL(`http://${value}`);
   } catch {
     return undefined;
-  }
-}
-
-/** A URL with its password replaced by `xxxxx`, for messages (Go's `URL.Redacted`). */
-export function redactUrl(text: string): string {
-  try {
-    const u = new URL(text);
-    if (u.password === "") return text;
-    u.password = "xxxxx";
-    return u.toString();
-  } catch {
-    return text.replace(/\/\/([^/@:]*):[^/@]*@/, "//$1:xxxxx@");
   }
 }

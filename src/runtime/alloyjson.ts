@@ -3,8 +3,11 @@
  * and `exports`: a body is a list of `{name, type: "attr", value}` and `{name, type: "block", body}`
  * statements, and a value is `{type, value}`. Arguments are encoded from their schema, so attributes that
  * still hold their defaults are left out, durations print as Go prints them (`5m0s`) and secrets print as
- * `{"type":"capsule","value":"(secret)"}`: a secret's text never reaches this output.
+ * `{"type":"capsule","value":"(secret)"}`: a secret's text never reaches this output. A string that is a URL
+ * is shown with its password and credential query parameters masked (`redactUrl`), unlike Alloy, which
+ * shows `url = "http://user:password@host"` as written.
  */
+import { redactUrl } from "../http/redact-url.ts";
 import { formatDuration } from "../syntax/duration.ts";
 import type { BodySchema, Field, Fields, ValueType } from "../syntax/schema.ts";
 import { formatSize } from "../syntax/size.ts";
@@ -28,6 +31,13 @@ export type JSONStatement =
     };
 
 const SECRET: JSONValue = Object.freeze({ type: "capsule", value: "(secret)" });
+
+/** `scheme://...`: a string that is shown through `redactUrl`. */
+const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+function shownString(v: string): JSONValue {
+  return { type: "string", value: URL_LIKE.test(v) ? redactUrl(v) : v };
+}
 
 /** Encodes decoded arguments with the schema that decoded them; defaults are left out. */
 export function encodeBody<F extends Fields>(schema: BodySchema<F>, value: unknown): JSONStatement[] {
@@ -91,7 +101,7 @@ function encodeTyped(type: ValueType<unknown>, v: unknown): JSONValue {
   switch (type.kind) {
     case "string":
     case "enum":
-      return v instanceof Secret ? SECRET : { type: "string", value: String(v) };
+      return v instanceof Secret ? SECRET : shownString(String(v));
     case "number":
     case "int":
       return { type: "number", value: typeof v === "number" ? v : Number(v) };
@@ -128,11 +138,11 @@ function encodeTyped(type: ValueType<unknown>, v: unknown): JSONValue {
 /** Encodes an Alloy value (exports, and `any`-typed arguments). */
 export function encodeValue(v: Value | undefined): JSONValue {
   if (v === undefined || v === null) return { type: "null", value: null };
-  if (typeof v === "string") return { type: "string", value: v };
+  if (typeof v === "string") return shownString(v);
   if (typeof v === "boolean") return { type: "bool", value: v };
   if (v instanceof AlloyNumber) return { type: "number", value: v.toNumber() };
   if (v instanceof Secret) return SECRET;
-  if (v instanceof OptionalSecret) return v.isSecret ? SECRET : { type: "string", value: v.reveal() };
+  if (v instanceof OptionalSecret) return v.isSecret ? SECRET : shownString(v.reveal());
   if (v instanceof AlloyFunction) return { type: "function", value: "function" };
   if (v instanceof Capsule) return { type: "capsule", value: `capsule("${v.hostType}")` };
   if (Array.isArray(v)) return { type: "array", value: v.map((item: Value) => encodeValue(item)) };

@@ -84,6 +84,18 @@ export interface Registration<F extends Fields> {
     options: ComponentOptions,
     args: InferFields<F>,
   ): Component<InferFields<F>> | Promise<Component<InferFields<F>>>;
+  /**
+   * Folders the component must have to itself (a durable queue), from its arguments: `validate` reports two
+   * components that name the same one (compared as real paths). At run time the folder's lock enforces it.
+   */
+  readonly exclusivePaths?: (args: InferFields<F>) => readonly ExclusivePath[];
+}
+
+/** A folder one component must own alone, and where the config names it. */
+export interface ExclusivePath {
+  readonly path: string;
+  /** The attribute that names it, as block and attribute names from the component's body: `["queue", "path"]`. */
+  readonly field: readonly string[];
 }
 
 /** A registration whose argument type has been erased, as the registry stores it. */

@@ -3,6 +3,9 @@ import { describe, it } from "node:test";
 import { Secret } from "../syntax/value.ts";
 import { createLogging, renderLogfmt } from "./logging.ts";
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: checking that none is left.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
 function capture(deferred = false) {
   const lines: string[] = [];
   const logging = createLogging({ out: (t) => lines.push(t), deferred });
@@ -25,6 +28,23 @@ describe("logging", () => {
       renderLogfmt({ level: "info", msg: "x", a: "", b: 'q"=\n', c: 3, d: true }),
       'level=info msg=x a="" b="q\\"=\\n" c=3 d=true\n',
     );
+  });
+
+  it("escapes control characters in logfmt and JSON lines, as go-logfmt does", () => {
+    const evil = "svc\u001b]0;pwned\u0007\u001b[2J\u009b31m\r\nts=forged level=error";
+    assert.equal(
+      renderLogfmt({ level: "info", msg: evil, "k\u001b y=": "v" }),
+      'level=info msg="svc\\u001b]0;pwned\\u0007\\u001b[2J\\u009b31m\\r\\nts=forged level=error" ky=v\n',
+    );
+    for (const format of ["logfmt", "json"] as const) {
+      const { logger, lines, configure } = capture();
+      configure({ level: "info", format });
+      logger.warn({ service_name: evil }, evil);
+      assert.equal(lines.length, 1);
+      const line = lines[0]!;
+      assert.equal(line.indexOf("\n"), line.length - 1, `${format}: one line`);
+      assert.doesNotMatch(line.slice(0, -1), CONTROL, `${format}: no control character`);
+    }
   });
 
   it("prints errors as their message and secrets as (secret)", () => {

@@ -107,16 +107,46 @@ function orderedFields(record: Record<string, unknown>): [string, unknown][] {
   return [...first, ...rest];
 }
 
+/** JSON escapes C0 controls itself; DEL, C1 controls and line separators are escaped here as well. */
 function renderJSON(record: Record<string, unknown>): string {
-  return `${JSON.stringify(Object.fromEntries(orderedFields(record)))}\n`;
+  const json = JSON.stringify(Object.fromEntries(orderedFields(record)));
+  return `${json.replace(JSON_UNSAFE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`)}\n`;
 }
 
-/** One logfmt line, quoting values the way go-logfmt does. */
+const JSON_UNSAFE = /[\u007f-\u009f\u2028\u2029]/g;
+
+/**
+ * One logfmt line, as go-logfmt (which go-kit's logger, and so Alloy, uses) writes it: keys lose the
+ * characters a key cannot hold; values with spaces, `=`, `"`, backslashes or control characters are quoted
+ * and escaped. A value can never end the line or reach the terminal as an escape sequence.
+ */
 export function renderLogfmt(record: Record<string, unknown>): string {
-  const parts = orderedFields(record).map(([k, v]) => `${k}=${logfmtValue(v)}`);
+  const parts: string[] = [];
+  for (const [k, v] of orderedFields(record)) {
+    const key = logfmtKey(k);
+    if (key !== "") parts.push(`${key}=${logfmtValue(v)}`);
+  }
   return `${parts.join(" ")}\n`;
 }
 
+/** go-logfmt's `keyRuneFilter`: a key drops spaces, controls, `=` and `"`. */
+function logfmtKey(key: string): string {
+  return key.replace(KEY_DROPPED, "");
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is dropped.
+const KEY_DROPPED = /[\u0000-\u0020="\u007f-\u009f\ufffd]/g;
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters force quoting, as in go-logfmt.
+const NEEDS_QUOTES = /[\s="\\\u0000-\u001f\u007f-\u009f\u2028\u2029\ufffd]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are escaped, as in go-logfmt.
+const ESCAPED = /[\\"\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/**
+ * go-logfmt's `writeQuotedString`: `\\`, `\"`, `\n`, `\r`, `\t`, and every other control character as
+ * `\u00XX`. DEL, the C1 controls and the Unicode line separators are escaped too (go-logfmt writes them raw;
+ * a terminal may act on them), in the same `\uXXXX` form its decoder reads.
+ */
 function logfmtValue(v: unknown): string {
   const text =
     typeof v === "string"
@@ -127,14 +157,23 @@ function logfmtValue(v: unknown): string {
           ? JSON.stringify(v)
           : String(v);
   if (text === "") return '""';
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters force quoting, as in go-logfmt.
-  if (!/[\s="\\\u0000-\u001f\u007f]/.test(text)) return text;
-  const escaped = text
-    .replace(/\\/g, "\\\\")
-    .replace(/"/g, '\\"')
-    .replace(/\n/g, "\\n")
-    .replace(/\r/g, "\\r")
-    .replace(/\t/g, "\\t");
+  if (!NEEDS_QUOTES.test(text)) return text;
+  const escaped = text.replace(ESCAPED, (ch) => {
+    switch (ch) {
+      case "\\":
+        return "\\\\";
+      case '"':
+        return '\\"';
+      case "\n":
+        return "\\n";
+      case "\r":
+        return "\\r";
+      case "\t":
+        return "\\t";
+      default:
+        return `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`;
+    }
+  });
   return `"${escaped}"`;
 }
 

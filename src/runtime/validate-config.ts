@@ -4,7 +4,9 @@
  * placeholders of the declared types (a receiver is a capsule of its host type), so references type-check
  * as they would at run time.
  */
-import { exprEnd, exprStart, type File, type Statement } from "../syntax/ast.ts";
+import { realpathSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { type Expr, exprEnd, exprStart, type File, type Statement } from "../syntax/ast.ts";
 import type { Diagnostic } from "../syntax/diagnostics.ts";
 import { parseFile } from "../syntax/parser.ts";
 import { AlloyFunction, AlloyNumber, Capsule, type ObjectValue, type Value } from "../syntax/value.ts";
@@ -12,7 +14,7 @@ import type { AnyRegistration, Stability } from "./component.ts";
 import type { BodyDecoder } from "./decoder.ts";
 import { liveDebuggingSchema } from "./livedebugging/block.ts";
 import { loggingSchema } from "./logging-block.ts";
-import { planConfig } from "./plan.ts";
+import { type PlannedNode, planConfig } from "./plan.ts";
 import type { ComponentRegistry } from "./registry.ts";
 import { buildScope } from "./scope.ts";
 import type { Traversal } from "./traversals.ts";
@@ -41,6 +43,7 @@ export function validateConfig(files: readonly File[], options: ValidateOptions)
     { module_path: "" },
   );
   const diagnostics: Diagnostic[] = [...plan.attributeDiagnostics];
+  const claimed = new Map<string, string>();
   for (const node of plan.nodes) {
     diagnostics.push(...node.diagnostics);
     if (node.registration !== undefined) {
@@ -55,11 +58,18 @@ export function validateConfig(files: readonly File[], options: ValidateOptions)
         file: node.file,
         block: node.block,
         minStability: options.minStability,
-      }).diagnostics;
+      });
       // A reference that resolved to nothing (or to a refused function) is already reported; what
       // evaluating the attribute that holds it says next is only a consequence of it.
       const skipped = valuesHolding(node.block.body, node.unresolved);
-      diagnostics.push(...decoded.filter((d) => !skipped.some((r) => within(d, r))));
+      diagnostics.push(...decoded.diagnostics.filter((d) => !skipped.some((r) => within(d, r))));
+      if (
+        node.registration !== "logging" &&
+        node.registration !== "livedebugging" &&
+        !decoded.diagnostics.some((d) => d.severity === "error")
+      ) {
+        diagnostics.push(...exclusivePathDiagnostics(node, node.registration, decoded.value, claimed));
+      }
     }
     diagnostics.push(...node.referenceDiagnostics);
   }
@@ -83,6 +93,60 @@ export function validateSources(
     files.push(parsed.file);
   }
   return parseDiagnostics.length > 0 ? parseDiagnostics : validateConfig(files, options);
+}
+
+/**
+ * Two components on one exclusive folder (two `pyroscope.write` on one `queue.path`, also when the paths
+ * differ only by `./`, a trailing slash or a symlink): an error at the second one's attribute. `claimed`
+ * maps each real path seen so far to the component that named it.
+ */
+function exclusivePathDiagnostics(
+  node: PlannedNode,
+  registration: AnyRegistration,
+  value: unknown,
+  claimed: Map<string, string>,
+): Diagnostic[] {
+  if (registration.exclusivePaths === undefined || value === undefined || value === null) return [];
+  const out: Diagnostic[] = [];
+  for (const claim of registration.exclusivePaths(value as Record<string, unknown>)) {
+    const real = realPathOf(claim.path);
+    const owner = claimed.get(real);
+    if (owner === undefined) {
+      claimed.set(real, node.id);
+      continue;
+    }
+    const where = attributeValue(node.block.body, claim.field);
+    out.push({
+      severity: "error",
+      file: node.file,
+      start: where === undefined ? node.block.nameStart : exprStart(where),
+      end: where === undefined ? node.block.nameEnd : exprEnd(where),
+      message: `${claim.field.join(".")} "${claim.path}" is also used by ${owner}${real === resolve(claim.path) ? "" : ` (both are ${real})`}: two writers on one folder lose profiles; give each component its own ${claim.field.join(".")}`,
+    });
+  }
+  return out;
+}
+
+/** The absolute path with every symlink resolved, as far as the path exists. */
+function realPathOf(path: string): string {
+  const abs = resolve(path);
+  try {
+    return realpathSync(abs);
+  } catch {
+    const parent = dirname(abs);
+    return parent === abs ? abs : join(realPathOf(parent), basename(abs));
+  }
+}
+
+/** The value of the attribute at `field` (blocks, then the attribute's name) in `body`. */
+function attributeValue(body: readonly Statement[], field: readonly string[]): Expr | undefined {
+  const [first, ...rest] = field;
+  for (const s of body) {
+    if (rest.length === 0 && s.kind === "Attribute" && s.name.name === first) return s.value;
+    if (rest.length > 0 && s.kind === "Block" && s.name.join(".") === first)
+      return attributeValue(s.body, rest);
+  }
+  return undefined;
 }
 
 interface Range {

@@ -7,9 +7,14 @@
  * belong there. A literal is secret when it sits anywhere in the value of an attribute whose name is the name
  * of a secret-typed attribute of some component (`password`, `bearer_token`, `key_pem`, `http_headers`, ...).
  * Going by name rather than by the exact block also covers blocks with a misspelt name, which have no schema.
+ *
+ * A URL written in any string literal (`url = "http://user:hunter2@host/?token=abc"`) has its password and the
+ * values of its credential query parameters masked the same way (see `redactUrl`), the rest of it shown.
  */
+import { isSensitiveParam } from "../http/redact-url.ts";
 import type { Expr, File, Statement } from "./ast.ts";
 import type { Diagnostic } from "./diagnostics.ts";
+import { utf8Length } from "./lexer.ts";
 import type { Position } from "./position.ts";
 import type { Fields, ValueType } from "./schema.ts";
 
@@ -101,11 +106,57 @@ function collectStatements(
 ): void {
   for (const stmt of body) {
     if (stmt.kind === "Attribute") {
-      if (names.has(stmt.name.name)) collectStrings(stmt.value, out);
+      if (names.has(stmt.name.name)) {
+        collectStrings(stmt.value, out);
+      } else {
+        const literals: SecretLiteral[] = [];
+        collectStrings(stmt.value, literals);
+        for (const lit of literals) out.push(...urlSecretParts(lit));
+      }
     } else {
       collectStatements(stmt.body, names, out);
     }
   }
+}
+
+/**
+ * The secret parts of a one-line string literal that holds a URL: the password (from the `:` before it to the
+ * `@` after it) and each credential query value (from its `=` to the `&`, `#` or quote after it). Each part
+ * is a `SecretLiteral` whose first and last characters are those delimiters, so they stay visible.
+ */
+function urlSecretParts(lit: SecretLiteral): SecretLiteral[] {
+  const raw = lit.raw;
+  if (lit.start.line !== lit.end.line) return [];
+  const scheme = /^["`][a-z][a-z0-9+.-]*:\/\//i.exec(raw);
+  if (scheme === null) return [];
+  const close = raw.length - 1;
+  const parts: [number, number][] = [];
+  const authorityStart = scheme[0].length;
+  let authorityEnd = authorityStart;
+  while (authorityEnd < close && !"/?#".includes(raw[authorityEnd]!)) authorityEnd++;
+  const at = raw.lastIndexOf("@", authorityEnd - 1);
+  if (at >= authorityStart) {
+    const colon = raw.indexOf(":", authorityStart);
+    if (colon >= 0 && colon < at - 1) parts.push([colon, at]);
+  }
+  const q = raw.indexOf("?", authorityEnd);
+  if (q >= 0) {
+    const hash = raw.indexOf("#", q);
+    const end = hash < 0 ? close : hash;
+    let i = q + 1;
+    while (i < end) {
+      let next = raw.indexOf("&", i);
+      if (next < 0 || next > end) next = end;
+      const eq = raw.indexOf("=", i);
+      if (eq >= 0 && eq < next - 1 && isSensitiveParam(raw.slice(i, eq))) parts.push([eq, next]);
+      i = next + 1;
+    }
+  }
+  const at0 = (i: number): Position => {
+    const bytes = utf8Length(raw.slice(0, i));
+    return { offset: lit.start.offset + bytes, line: lit.start.line, column: lit.start.column + bytes };
+  };
+  return parts.map(([from, to]) => ({ start: at0(from), end: at0(to), raw: raw.slice(from, to + 1) }));
 }
 
 /** The string literals in the values of attributes named in `names`, by file. */

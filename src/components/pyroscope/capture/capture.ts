@@ -8,6 +8,12 @@
  */
 import type { Logger } from "pino";
 import {
+  INVALID_LABELS_PREFIX,
+  nameFollowsServiceName,
+  validateLabels,
+} from "../../../pyroscope/label-rules.ts";
+import type { Labels } from "../../../pyroscope/labels.ts";
+import {
   failure,
   type IngestRequest,
   OK,
@@ -100,6 +106,8 @@ export class CaptureComponent implements Component<CaptureArguments>, Receiver {
   }
 
   async push(request: PushRequest): Promise<Outcome> {
+    const invalid = refuseInvalidLabels(request.labels);
+    if (invalid !== undefined) return invalid;
     let outcome: Outcome = OK;
     for (const sample of request.samples) {
       outcome = await this.#write(() => pushDraft(request.labels, sample), "push");
@@ -110,6 +118,8 @@ export class CaptureComponent implements Component<CaptureArguments>, Receiver {
   }
 
   async ingest(request: IngestRequest): Promise<Outcome> {
+    const invalid = refuseInvalidLabels(nameFollowsServiceName(request.labels));
+    if (invalid !== undefined) return invalid;
     if (request.body.byteLength === 0) return OK;
     const outcome = await this.#write(() => ingestDraft(request), "ingest");
     if (this.#tap.watched) this.#tap.publish(ingestEvent(request, [outcomeAt("capture store", outcome)]));
@@ -158,6 +168,16 @@ export class CaptureComponent implements Component<CaptureArguments>, Receiver {
       this.#wakeRetention = done;
     });
   }
+}
+
+/**
+ * What `pyroscope.write` answers for labels it could never send (its `validateLabels`, on the labels its push
+ * or ingest path checks): the same 400, so a capture never stores what `replay` cannot send, and a client sees
+ * the same answer whether the relay captures or forwards.
+ */
+function refuseInvalidLabels(labels: Labels): Outcome | undefined {
+  const reason = validateLabels(labels);
+  return reason === undefined ? undefined : failure(400, `${INVALID_LABELS_PREFIX}${reason}`);
 }
 
 /** How often retention runs for a given `retention`. */

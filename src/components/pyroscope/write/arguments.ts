@@ -4,7 +4,7 @@
  * `tracing {}` and `debug_info_upload_timeout` are accepted for compatibility and have no effect. The
  * `queue` block is ours (durable delivery); without it the component behaves as Alloy's.
  */
-import { redactUrl } from "../../../http/proxy.ts";
+import { redactUrl } from "../../../http/redact-url.ts";
 import { httpClientFields, validateHttpClient } from "../../../http/schema.ts";
 import {
   attr,

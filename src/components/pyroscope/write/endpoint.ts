@@ -25,7 +25,7 @@ import type { Logger } from "pino";
 import { goMethod, HttpClient, type HttpClientOptions, type HttpResponse } from "../../../http/client.ts";
 import { startDeadline } from "../../../http/deadline.ts";
 import { HeaderList, HOP_BY_HOP_HEADERS, isValidHeaderName } from "../../../http/headers.ts";
-import { redactUrl } from "../../../http/proxy.ts";
+import { redactUrl } from "../../../http/redact-url.ts";
 import { USER_AGENT } from "../../../http/user-agent.ts";
 import {
   codeForHttpStatus,

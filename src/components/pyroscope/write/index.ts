@@ -21,4 +21,6 @@ export const writeRegistration: Registration<typeof writeArguments.fields> = {
     },
   ],
   build: (options, args) => WriteComponent.create(options, args),
+  exclusivePaths: (args) =>
+    args.queue?.path === undefined ? [] : [{ path: args.queue.path, field: ["queue", "path"] }],
 };

@@ -405,7 +405,7 @@ describe("pyroscope.write with a queue", () => {
     await w.stop();
   });
 
-  test("reload with a new path closes the queue and opens another; the old folder keeps its backlog", async () => {
+  test("reload with a new path opens another queue and moves the old backlog there; the old folder is then empty", async () => {
     const one = await tempDir();
     const two = await tempDir();
     const b = await backend(true);
@@ -414,11 +414,12 @@ describe("pyroscope.write with a queue", () => {
     await w.component.update(writeArgs({ endpoint: [ep(b, "b")], queue: queueArgs(two) }));
     await w.receiver.push(pushOf("two"));
     b.down = false;
-    await until("the new queue delivers", () => b.accepted.includes("two"));
-    assert.deepEqual(b.accepted, ["two"]);
-    await w.component.update(writeArgs({ endpoint: [ep(b, "b")], queue: queueArgs(one) }));
-    await until("the old backlog is delivered once its folder is used again", () => b.accepted.length >= 4);
+    await until("the new queue delivers everything", () => b.accepted.length >= 4);
     assert.deepEqual([...b.accepted].sort(), ["one0", "one1", "one2", "two"]);
+    await w.component.update(writeArgs({ endpoint: [ep(b, "b")], queue: queueArgs(one) }));
+    await w.receiver.push(pushOf("back"));
+    await until("the queue back in the first folder delivers", () => b.accepted.includes("back"));
+    assert.deepEqual(duplicates(b.accepted), [], "nothing moved is sent again from the old folder");
     await w.stop();
   });
 

@@ -130,8 +130,8 @@ test("secrets never reach logs, outcomes, metrics, the components API or inspect
     logs: w.logs.join(""),
     outcomes: JSON.stringify(outcomes),
     metrics: await w.registry.metrics(),
-    // The last endpoint's `url` is a plain string (as in Alloy), so it is shown as written there.
-    componentsApi: JSON.stringify(encodeBody(writeArguments, withoutUrlUser)),
+    // The last endpoint's `url` is a plain string (as in Alloy), shown with its password masked.
+    componentsApi: JSON.stringify(encodeBody(writeArguments, args)),
     inspected: inspect(withoutUrlUser, { depth: 10 }) + JSON.stringify(withoutUrlUser),
     buildError,
   };

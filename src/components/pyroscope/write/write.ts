@@ -8,8 +8,9 @@
  * once those calls are done. When `run` ends, in-flight calls give up and later calls fail.
  *
  * With a `queue` block the receiver appends to a durable queue instead (see `queue/queue.ts`); the queue
- * lives across updates while its path stays the same (its endpoints and settings are updated in place), and a
- * new path closes it and opens another.
+ * lives across updates while its path stays the same (its endpoints and settings are updated in place). A new
+ * path opens another queue and the old one hands what is still waiting over to it, in the background
+ * (`Queue.handOver`); removing the `queue` block leaves the waiting items in the folder, logged and counted.
  */
 import { resolve } from "node:path";
 
@@ -64,6 +65,8 @@ export class WriteComponent implements Component<WriteArguments> {
   #target: Receiver | undefined;
   #queue: Queue | undefined;
   #queueMetrics: QueueMetrics | undefined;
+  /** The hand-over from the previous queue to the current one, while it runs. */
+  #handingOver: Promise<void> = Promise.resolve();
   #updating: Promise<void> = Promise.resolve();
   #exited = false;
 
@@ -108,6 +111,7 @@ export class WriteComponent implements Component<WriteArguments> {
     this.#exited = true;
     this.#lifetime.abort();
     await this.#updating.catch(() => {});
+    await this.#handingOver;
     await this.#queue?.close();
     const current = this.#current;
     if (current !== undefined) {
@@ -146,6 +150,8 @@ export class WriteComponent implements Component<WriteArguments> {
       throw failed.reason instanceof Error ? failed.reason : new Error(String(failed.reason));
     }
     let queue: Queue | undefined;
+    // A previous hand-over must be over first: it still holds the folder it moves out of.
+    await this.#handingOver;
     if (args.queue !== undefined) {
       try {
         queue = await this.#openQueue(args.queue);
@@ -173,7 +179,16 @@ export class WriteComponent implements Component<WriteArguments> {
     } else {
       this.#target = direct;
     }
-    if (previousQueue !== undefined && previousQueue !== queue) await previousQueue.close();
+    if (previousQueue !== undefined && previousQueue !== queue) {
+      if (queue === undefined) {
+        await previousQueue.retire();
+      } else {
+        this.#handingOver = previousQueue.handOver(queue, this.#lifetime.signal).catch((err: unknown) => {
+          logger.error({ err, path: previousQueue.path }, "moving the queue to its new folder failed");
+          return previousQueue.close();
+        });
+      }
+    }
     if (previous !== undefined) {
       void previous.idle().then(() => previous.close());
     }

@@ -26,17 +26,29 @@ export interface SavedCursor {
 
 /** What was found on disk: no file (a new queue, or one whose file was lost), or the cursors by key. */
 export type LoadedCursors =
-  | { readonly found: false; readonly problem?: string }
+  | { readonly found: false; readonly problem?: string; readonly moved?: boolean }
   | { readonly found: true; readonly cursors: ReadonlyMap<string, SavedCursor> };
 
-/** Reads the cursor file of `dir`. A file that does not parse counts as missing, with the reason. */
+/**
+ * Reads the cursor file of `dir`. A file that does not parse counts as missing, with the reason. A folder in
+ * its place (which would stop the queue from opening, and every save) is renamed to `cursors.json.bad` and
+ * counts as missing too, with `moved` set.
+ */
 export async function loadCursors(dir: string): Promise<LoadedCursors> {
   let text: string;
+  const path = join(dir, CURSOR_FILE);
   try {
-    text = await readFile(join(dir, CURSOR_FILE), "utf8");
+    text = await readFile(path, "utf8");
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { found: false };
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return { found: false };
+    if (code !== "EISDIR") throw err;
+    await rename(path, `${path}.bad`);
+    return {
+      found: false,
+      problem: `${CURSOR_FILE} is not a file; moved it to ${CURSOR_FILE}.bad`,
+      moved: true,
+    };
   }
   try {
     const parsed = JSON.parse(text) as { version?: unknown; endpoints?: unknown };

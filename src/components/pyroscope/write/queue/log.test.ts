@@ -35,7 +35,7 @@ async function openLog(
     {
       segmentBytes: opts.segmentBytes ?? 1 << 20,
       fsync: opts.fsync ?? "always",
-      minTail: 0,
+      minTail: () => 0,
       onFsync: () => {
         out.syncs++;
       },

@@ -33,8 +33,11 @@ export interface LogOptions {
   /** A segment is sealed and a new one started once it holds at least this many bytes. */
   readonly segmentBytes: number;
   readonly fsync: FsyncMode;
-  /** Positions below this are never reused: the log starts here when it is empty (cursors may be ahead). */
-  readonly minTail: number;
+  /**
+   * Positions below the returned value are never reused: the log starts there when its records end before it
+   * (cursors may be ahead). Called once the scan is done, with the position where the scanned records end.
+   */
+  readonly minTail: (scannedEnd: number) => number;
   /** Called with the duration of every sync, in seconds. */
   readonly onFsync?: ((seconds: number) => void) | undefined;
 }
@@ -91,8 +94,10 @@ export class SegmentLog {
     const scanned = await scanSegments(dir, callbacks);
     const segments: Segment[] = scanned.map((s) => ({ ...s, path: join(dir, segmentFileName(s.base)) }));
     let last = segments.at(-1);
-    if (last === undefined || last.base + last.size < options.minTail) {
-      const base = Math.max(options.minTail, last === undefined ? 0 : last.base + last.size);
+    const scannedEnd = last === undefined ? 0 : last.base + last.size;
+    const minTail = options.minTail(scannedEnd);
+    if (last === undefined || scannedEnd < minTail) {
+      const base = Math.max(minTail, scannedEnd);
       last = { base, size: 0, path: join(dir, segmentFileName(base)) };
       segments.push(last);
     }
@@ -179,6 +184,9 @@ export class SegmentLog {
         if (bytesWritten !== bytes) throw new Error(`short write: ${bytesWritten} of ${bytes} bytes`);
         if (this.#fsync === "always") await this.#sync();
         else this.#dirty = true;
+        // A segment deleted while open (the queue folder removed under the relay) still takes writes, into a
+        // file nobody can read back: check before acknowledging them.
+        if ((await this.#writer.stat()).nlink === 0) throw new SegmentGoneError(active.path);
       } catch (err) {
         await this.#writer.truncate(start).catch(() => {});
         this.#broken = true;
@@ -287,6 +295,13 @@ export class SegmentLog {
     void reader.then((fh) => fh.close()).catch(() => {});
   }
 
+  /** Resolves once every append made before the call is written (or has failed). */
+  async drain(): Promise<void> {
+    do {
+      await this.#enqueue(async () => {}).catch(() => {});
+    } while (this.#pending.length > 0 || this.#batchScheduled);
+  }
+
   /** Writes what is pending, syncs (unless `fsync = "never"`), and closes every file. */
   async close(): Promise<void> {
     if (this.#closed) return this.#io;
@@ -297,6 +312,14 @@ export class SegmentLog {
       await this.#writer.close().catch(() => {});
     }).catch(() => {});
     for (const base of [...this.#readers.keys()]) this.#closeReader(base);
+  }
+}
+
+/** The segment being written was deleted (with its folder, usually): nothing written to it can be kept. */
+export class SegmentGoneError extends Error {
+  constructor(path: string) {
+    super(`the queue segment ${path} was deleted while the queue was open (was the queue folder removed?)`);
+    this.name = "SegmentGoneError";
   }
 }
 

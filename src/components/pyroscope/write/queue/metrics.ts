@@ -31,6 +31,14 @@ export interface QueueSnapshot {
 /** Why records were found damaged: `corrupt` (checksum or layout), `torn_tail` (an unfinished last write). */
 export type CorruptReason = "corrupt" | "torn_tail";
 
+/**
+ * Faults of the queue folder itself, each logged when it happens: `stale_lock` (a lock left by a process that
+ * is gone, taken over), `cursor_ahead` (a saved cursor past the end of the log, so the endpoint starts from
+ * the oldest record instead of skipping them all), `not_a_file` (something named like a segment or
+ * `cursors.json` that is not a file, moved aside), `folder_deleted` (the folder was removed while open: profiles are refused with 503).
+ */
+export type QueueFault = "stale_lock" | "cursor_ahead" | "not_a_file" | "folder_deleted";
+
 /** The queue metrics of one component. */
 export class QueueMetrics {
   readonly appended: Counter;
@@ -41,6 +49,8 @@ export class QueueMetrics {
   readonly corrupt: Counter<"reason">;
   readonly fullRejections: Counter;
   readonly fsyncDuration: Histogram;
+  readonly #faults: Counter<"fault">;
+  readonly leftBehind: Counter;
   #source: { readonly owner: object; readonly read: () => QueueSnapshot } | undefined;
 
   constructor(registry: Registry) {
@@ -126,12 +136,28 @@ export class QueueMetrics {
       help: "Profiles refused with 429 because the queue had reached max_size.",
       registers,
     });
+    this.#faults = new Counter({
+      name: "pyroscope_write_queue_faults_total",
+      help: "Faults of the queue folder: stale_lock, cursor_ahead, not_a_file, folder_deleted (see the logs).",
+      labelNames: ["fault"],
+      registers,
+    });
+    this.leftBehind = new Counter({
+      name: "pyroscope_write_queue_left_behind_total",
+      help: "Queue items a reload that changed queue.path could not move to the new folder; they stay in the old one.",
+      registers,
+    });
     this.fsyncDuration = new Histogram({
       name: "pyroscope_write_queue_fsync_duration_seconds",
       help: "Duration of the queue's fsync calls.",
       buckets: FSYNC_BUCKETS,
       registers,
     });
+  }
+
+  /** Counts a fault of the queue folder (the caller logs it). */
+  fault(fault: QueueFault): void {
+    this.#faults.inc({ fault });
   }
 
   /** Points the gauges at `owner`, the queue now open. */

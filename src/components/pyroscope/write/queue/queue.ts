@@ -13,7 +13,16 @@
  *   are deleted after the save.
  * - Recently appended items stay decoded in memory (`ItemCache`, up to `cacheBytes`) so endpoints that keep
  *   up never read the disk; older ones are read back from the log.
+ * - One owner per folder: the folder is locked while open (`QueueLock`), and folders are compared by their
+ *   real path, so `./q`, `q/` and a symlink to it are one folder.
+ * - A saved cursor past the end of the log (a `cursors.json` that does not belong to these segments) would
+ *   skip every record: that endpoint starts from the oldest record instead (redelivering beats losing).
+ * - A folder deleted while open is noticed at the next write (or lock refresh): from then on the queue
+ *   refuses profiles with 503 and reports unhealthy, until the relay is restarted.
+ * - A reload that changes the path hands the items still waiting over to the new queue (`handOver`); one
+ *   that removes the `queue` block leaves them in the folder, logged and counted (`retire`).
  */
+import { realpath } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Logger } from "pino";
 import { failure, OK, type Outcome } from "../../../../pyroscope/receiver.ts";
@@ -27,7 +36,8 @@ import { type LoadedCursors, loadCursors, type SavedCursor, saveCursors } from "
 import { DEAD_LETTER_DIR, type DeadLetterReason, DeadLetters } from "./dead-letters.ts";
 import { endpointKeys } from "./endpoint-keys.ts";
 import { decodeItem, encodeItem, itemBytes, itemProfiles, type QueueItem } from "./item.ts";
-import { type FsyncMode, SegmentLog } from "./log.ts";
+import { QueueLock } from "./lock.ts";
+import { type FsyncMode, SegmentGoneError, SegmentLog } from "./log.ts";
 import type { QueueMetrics, QueueSnapshot } from "./metrics.ts";
 import { checkFrame, type Frame, frame } from "./record.ts";
 import { Sender, type SenderHost } from "./sender.ts";
@@ -74,6 +84,9 @@ export const STUCK_AFTER_MS = 5 * 60_000;
 /** Default bytes of recent items kept decoded in memory. */
 export const CACHE_BYTES = 64 * 1024 * 1024;
 
+/** Bytes of items a hand-over reads and appends to the new queue at a time (one group commit there). */
+const HAND_OVER_WINDOW_BYTES = 16 * 1024 * 1024;
+
 /** A failed write makes the component unhealthy for this long. */
 const APPEND_ERROR_HEALTH_MS = 60_000;
 
@@ -82,12 +95,20 @@ export function segmentBytesFor(maxSize: number): number {
   return Math.min(64 * 1024 * 1024, Math.max(4096, Math.floor(maxSize / 8)));
 }
 
-/** Queue folders open in this process, so two components cannot share one by accident. */
-const OPEN_PATHS = new Set<string>();
+/** Queue folders open in this process, by real path, so two components cannot share one by accident. */
+const OPEN_PATHS = new Map<string, Queue | "opening">();
 
 /** An open queue. */
 export class Queue {
   readonly path: string;
+  /** `path` with every symlink resolved: what the lock and the in-process check compare. */
+  readonly realPath: string;
+  readonly #lock: QueueLock;
+  #lost: string | undefined;
+  /** Set by `handOver`: appends go to this queue instead. */
+  #movedTo: Queue | undefined;
+  /** Set by `handOver`: every item before this position is in the new queue, so done here too. */
+  #handedOverTo = 0;
   #settings: QueueSettings;
   readonly #ctx: QueueContext;
   readonly #log: SegmentLog;
@@ -107,6 +128,8 @@ export class Queue {
 
   private constructor(
     path: string,
+    realPath: string,
+    lock: QueueLock,
     settings: QueueSettings,
     ctx: QueueContext,
     log: SegmentLog,
@@ -114,6 +137,8 @@ export class Queue {
     saved: LoadedCursors,
   ) {
     this.path = path;
+    this.realPath = realPath;
+    this.#lock = lock;
     this.#settings = settings;
     this.#ctx = ctx;
     this.#log = log;
@@ -143,22 +168,46 @@ export class Queue {
   /** Opens the queue folder: reads the cursors, scans the log (repairing a torn tail), builds the index. */
   static async open(settings: QueueSettings, ctx: QueueContext): Promise<Queue> {
     const path = resolve(settings.path);
-    if (OPEN_PATHS.has(path)) throw new Error(`queue path "${path}" is already used by another component`);
-    OPEN_PATHS.add(path);
+    await makeDir(path);
+    const real = await realpath(path);
+    if (OPEN_PATHS.has(real)) {
+      throw new Error(
+        `queue path "${path}"${real === path ? "" : ` (${real})`} is already used by another pyroscope.write component of this relay: give each its own queue path`,
+      );
+    }
+    OPEN_PATHS.set(real, "opening");
+    let lock: QueueLock | undefined;
     try {
-      await makeDir(path);
-      const saved = await loadCursors(path);
+      lock = await QueueLock.acquire(real, (previous, reason) => {
+        ctx.metrics.fault("stale_lock");
+        ctx.logger.warn(
+          { path: real, pid: previous?.pid, host: previous?.host, since: previous?.since, reason },
+          "taking over the lock of the queue folder: its owner is gone",
+        );
+      });
+      const saved = await loadCursors(real);
+      if (!saved.found && saved.moved === true) ctx.metrics.fault("not_a_file");
       if (!saved.found && saved.problem !== undefined) {
         ctx.logger.warn(
           { path, problem: saved.problem },
           "queue cursors unreadable; delivering every record",
         );
       }
-      let minTail = 0;
-      if (saved.found) for (const c of saved.cursors.values()) minTail = Math.max(minTail, c.position);
       const backlog = new Backlog();
+      /** Cursors past the end of the scanned log, by key, with that end. */
+      const ahead = new Map<string, { position: number; end: number }>();
+      const minTail = (scannedEnd: number): number => {
+        let min = 0;
+        if (!saved.found) return min;
+        for (const [key, c] of saved.cursors) {
+          if (c.position > scannedEnd && backlog.size > 0)
+            ahead.set(key, { position: c.position, end: scannedEnd });
+          else min = Math.max(min, c.position);
+        }
+        return min;
+      };
       const log = await SegmentLog.open(
-        join(path, "segments"),
+        join(real, "segments"),
         {
           segmentBytes: ctx.segmentBytes ?? segmentBytesFor(settings.maxSize),
           fsync: settings.fsync,
@@ -187,6 +236,14 @@ export class Queue {
             }
           },
           onDamage: (d) => {
+            if (d.kind === "foreign") {
+              ctx.metrics.fault("not_a_file");
+              ctx.logger.warn(
+                { path, file: d.file, moved_to: `${d.file}.bad` },
+                "the queue's segments folder holds something named like a segment that is not a file; moved it aside",
+              );
+              return;
+            }
             ctx.metrics.corrupt.inc({ reason: d.kind === "torn" ? "torn_tail" : "corrupt" });
             ctx.logger.warn(
               { path, file: d.file, offset: d.offset, bytes: d.bytes },
@@ -197,14 +254,48 @@ export class Queue {
           },
         },
       );
-      const queue = new Queue(path, settings, ctx, log, backlog, saved);
+      let cursors = saved;
+      if (saved.found && ahead.size > 0) {
+        const fixed = new Map(saved.cursors);
+        for (const [key, a] of ahead) {
+          const c = saved.cursors.get(key)!;
+          fixed.set(key, { ...c, position: log.head });
+          ctx.metrics.fault("cursor_ahead");
+          ctx.logger.warn(
+            { path, endpoint: c.endpoint, cursor: a.position, log_end: a.end, items: backlog.size },
+            "a saved queue cursor is past the end of the log (cursors.json does not match the segments); that endpoint is sent every queued profile again rather than none",
+          );
+        }
+        cursors = { found: true, cursors: fixed };
+      }
+      const queue = new Queue(path, real, lock, settings, ctx, log, backlog, cursors);
+      OPEN_PATHS.set(real, queue);
+      lock.onLost = (why) => queue.#folderLost(why);
       ctx.metrics.attach(queue, () => queue.snapshot());
       ctx.logger.info({ path, items: backlog.size, bytes: log.diskBytes }, "queue opened");
       return queue;
     } catch (err) {
-      OPEN_PATHS.delete(path);
+      OPEN_PATHS.delete(real);
+      await lock?.release();
       throw err;
     }
+  }
+
+  /** Whether the folder was deleted while open: the queue then refuses everything until it is reopened. */
+  get lost(): boolean {
+    return this.#lost !== undefined;
+  }
+
+  /** The folder (or the segment being written) was deleted: nothing written from now on could be kept. */
+  #folderLost(why: string): void {
+    if (this.#lost !== undefined || this.#closed) return;
+    this.#lost = why;
+    this.#ctx.metrics.fault("folder_deleted");
+    OPEN_PATHS.delete(this.realPath);
+    this.#ctx.logger.error(
+      { path: this.path, err: why },
+      "the queue folder was deleted while the queue was open; profiles are refused with 503 until the relay is restarted",
+    );
   }
 
   /** Applies new settings (everything but the path, which needs a new queue). */
@@ -261,7 +352,15 @@ export class Queue {
    * is closing. With no endpoint there is nobody to deliver to: `ok`, not written.
    */
   async append(item: QueueItem): Promise<Outcome> {
+    if (this.#movedTo !== undefined) return this.#movedTo.append(item);
     if (this.#closed) return failure(503, "the queue is closing");
+    if (this.#lost !== undefined) {
+      return failure(
+        503,
+        `the queue folder ${this.path} was deleted while the relay was running; profiles cannot be kept until it is restarted`,
+        { retryAfterMs: FULL_RETRY_AFTER_MS },
+      );
+    }
     if (this.#senders.size === 0) return OK;
     const { maxSize } = this.#settings;
     let f: Frame;
@@ -287,6 +386,9 @@ export class Queue {
       return OK;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
+      if (err instanceof SegmentGoneError || (err as NodeJS.ErrnoException).code === "ENOENT") {
+        this.#folderLost(message);
+      }
       this.#lastAppendError = { message, at: this.#now() };
       this.#ctx.logger.error({ path: this.path, err: message }, "writing to the queue failed");
       return failure(503, `writing to the queue failed: ${message}`, { retryAfterMs: FULL_RETRY_AFTER_MS });
@@ -354,7 +456,8 @@ export class Queue {
     const run = async (): Promise<void> => {
       const cursors = new Map<string, SavedCursor>();
       for (const s of this.#senders.values()) {
-        cursors.set(s.key, { position: s.watermark, endpoint: s.endpoint.metricLabel });
+        const position = Math.max(s.watermark, this.#handedOverTo);
+        cursors.set(s.key, { position, endpoint: s.endpoint.metricLabel });
       }
       try {
         await saveCursors(this.path, cursors, this.#settings.fsync !== "never");
@@ -407,6 +510,11 @@ export class Queue {
         `queue: endpoint ${s.endpoint.displayUrl} has ${s.items} ${s.items === 1 ? "profile" : "profiles"} waiting, the oldest for ${Math.round(age / 1000)}s${last === undefined ? "" : `; last error: ${last}`}`,
       );
     }
+    if (this.#lost !== undefined) {
+      problems.push(
+        `queue: the folder ${this.path} was deleted while open (${this.#lost}); profiles are refused with 503 until the relay is restarted`,
+      );
+    }
     const appendError = this.#lastAppendError;
     if (appendError !== undefined && now - appendError.at < APPEND_ERROR_HEALTH_MS) {
       problems.push(`queue: writing to ${this.path} failed: ${appendError.message}`);
@@ -418,6 +526,95 @@ export class Queue {
       this.#health = { state, message, updatedTime };
     }
     return this.#health;
+  }
+
+  /**
+   * Moves every item an endpoint still waits for to `to` (the queue a reload opened at a new path), then
+   * closes. Why move rather than drain here or leave them: draining keeps two folders and two sets of
+   * senders alive for as long as an endpoint is down (up to `max_age`), and leaving them strands acknowledged
+   * profiles in a folder nothing reads any more. Moving costs one read and one write of the backlog, and
+   * what arrives in the new folder is delivered as if it had been received there (same IDs, same receive
+   * times, so `max_age` still counts from the first receipt).
+   *
+   * Appends that come in meanwhile go straight to `to`. Items are appended in log order; an item some
+   * endpoints already got is sent to them again (at-least-once; push samples keep their IDs). When `to`
+   * refuses (it is full) or `signal` aborts, the rest stays here, logged and counted in
+   * `pyroscope_write_queue_left_behind_total`: a relay that opens this folder again sends it.
+   */
+  async handOver(to: Queue, signal: AbortSignal): Promise<void> {
+    if (this.#closed) return;
+    this.#movedTo = to;
+    await this.#log.drain();
+    await Promise.allSettled([...[...this.#senders.values()].map((s) => s.stop()), ...this.#stopping]);
+    const from = this.#minWatermark();
+    const entries = [...this.#backlog.from(from)];
+    let done = 0;
+    let refused: string | undefined;
+    while (done < entries.length && refused === undefined && !signal.aborted) {
+      const window: Entry[] = [];
+      let bytes = 0;
+      for (let i = done; i < entries.length && (window.length === 0 || bytes < HAND_OVER_WINDOW_BYTES); i++) {
+        window.push(entries[i]!);
+        bytes += entries[i]!.length;
+      }
+      const results = await Promise.all(window.map((e) => this.#moveOne(e, to)));
+      for (const r of results) {
+        if (r !== undefined) {
+          refused = r;
+          break;
+        }
+        done++;
+      }
+    }
+    if (done > 0) {
+      const last = entries[done - 1]!;
+      this.#handedOverTo = last.position + last.length;
+    }
+    const left = entries.length - done;
+    const fields = { path: this.path, to: to.path, moved: done, left };
+    if (left === 0) {
+      this.#ctx.logger.info(fields, "queue path changed: moved the queued profiles to the new folder");
+    } else {
+      this.#ctx.metrics.leftBehind.inc(left);
+      this.#ctx.logger.warn(
+        { ...fields, err: refused ?? "the relay is stopping" },
+        "queue path changed: some queued profiles could not be moved and stay in the old folder; a relay whose queue.path is that folder sends them",
+      );
+    }
+    await this.close();
+  }
+
+  /** Appends one entry's item to `to`; undefined when it is there (or was damaged), else why not. */
+  async #moveOne(entry: Entry, to: Queue): Promise<string | undefined> {
+    if (entry.corrupt) return undefined;
+    let item: QueueItem;
+    try {
+      item = await this.#load(entry);
+    } catch (err) {
+      this.#markCorrupt(entry, err);
+      return undefined;
+    }
+    const outcome = await to.append(item);
+    return outcome.ok ? undefined : outcome.message;
+  }
+
+  /**
+   * Closes a queue a reload no longer uses at all (the `queue` block was removed): what endpoints still wait
+   * for stays in the folder (a relay that opens it again sends it), logged and counted as left behind.
+   */
+  async retire(): Promise<void> {
+    if (this.#closed) return;
+    await this.#log.drain();
+    await Promise.allSettled([...[...this.#senders.values()].map((s) => s.stop()), ...this.#stopping]);
+    const left = [...this.#backlog.from(this.#minWatermark())].filter((e) => !e.corrupt).length;
+    if (left > 0) {
+      this.#ctx.metrics.leftBehind.inc(left);
+      this.#ctx.logger.warn(
+        { path: this.path, left },
+        "the queue block was removed: queued profiles stay in its folder; a relay whose queue.path is that folder sends them",
+      );
+    }
+    await this.close();
   }
 
   /**
@@ -434,6 +631,7 @@ export class Queue {
     this.#persistTimer = undefined;
     await this.#persist();
     this.#ctx.metrics.detach(this);
-    OPEN_PATHS.delete(this.path);
+    if (OPEN_PATHS.get(this.realPath) === this) OPEN_PATHS.delete(this.realPath);
+    await this.#lock.release();
   }
 }

@@ -9,6 +9,9 @@
  * - A sealed (not last) segment that ends in damage keeps its valid records; the damage is `corrupt`.
  * - A segment that overlaps the previous one cannot be placed in the log: it is renamed to `<name>.bad` and
  *   reported as `corrupt`. Empty sealed segments are removed.
+ * - Something named like a segment that is not a regular file (a folder, a symlink, a device) is not part of
+ *   the log: it is renamed to `<name>.bad`, left as it is, and reported as `foreign`, and the log opens
+ *   without it (the name would otherwise stop the queue from opening, or from rotating onto that name).
  *
  * One segment is read at a time, so the scan holds at most one segment in memory.
  */
@@ -31,9 +34,9 @@ export interface ScannedSegment {
   readonly size: number;
 }
 
-/** Damage the scan found. `bytes` is how much was skipped or cut off. */
+/** Damage the scan found. `bytes` is how much was skipped or cut off (-1: a whole file or entry). */
 export interface Damage {
-  readonly kind: "corrupt" | "torn";
+  readonly kind: "corrupt" | "torn" | "foreign";
   readonly file: string;
   readonly offset: number;
   readonly bytes: number;
@@ -47,8 +50,15 @@ export interface ScanCallbacks {
 
 /** Scans every segment in `dir` in order; returns the segments that make up the log. */
 export async function scanSegments(dir: string, callbacks: ScanCallbacks): Promise<ScannedSegment[]> {
-  const names = (await readdir(dir))
-    .map((name) => ({ name, m: SEGMENT_PATTERN.exec(name) }))
+  const entries = await readdir(dir, { withFileTypes: true });
+  for (const e of entries) {
+    if (e.isFile() || !SEGMENT_PATTERN.test(e.name)) continue;
+    callbacks.onDamage({ kind: "foreign", file: e.name, offset: 0, bytes: -1 });
+    await rename(join(dir, e.name), join(dir, `${e.name}.bad`));
+  }
+  const names = entries
+    .filter((e) => e.isFile())
+    .map((e) => ({ name: e.name, m: SEGMENT_PATTERN.exec(e.name) }))
     .filter((x): x is { name: string; m: RegExpExecArray } => x.m !== null)
     .map((x) => ({ name: x.name, base: Number(x.m[1]) }))
     .sort((a, b) => a.base - b.base);
