@@ -40,6 +40,11 @@ export interface PushRequest {
   readonly headers: ForwardedHeaders;
   /** Aborted when the caller no longer wants the result (e.g. the client went away). */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * When the client must have its answer (ms since the epoch): past it the server's write timeout closes the
+   * connection unanswered. Retries stop in time to answer.
+   */
+  readonly answerBy?: number | undefined;
 }
 
 export interface IngestRequest {
@@ -54,6 +59,8 @@ export interface IngestRequest {
   readonly query: IngestQuery;
   readonly headers: ForwardedHeaders;
   readonly signal?: AbortSignal | undefined;
+  /** As on `PushRequest`. */
+  readonly answerBy?: number | undefined;
 }
 
 /** A profile was handed on: accepted by every downstream (or durably queued). */

@@ -21,6 +21,18 @@ export interface LiveSettings {
   /** Lower-case names of the request headers to pass on (`forward_headers`). */
   readonly forwardHeaders: readonly string[];
   readonly bodyLimits: BodyLimits;
+  /** `server_write_timeout`: how long a client may wait for its answer (0: no limit). */
+  readonly answerWithinMs: number;
+}
+
+/**
+ * When a request that arrived now must be answered (see `PushRequest.answerBy`): a little before the server's
+ * write timeout closes the connection (1 s, or a tenth of a shorter timeout), so the answer makes it out.
+ */
+export function answerDeadline(live: LiveSettings, now: number = Date.now()): number | undefined {
+  const within = live.answerWithinMs;
+  if (!(within > 0)) return undefined;
+  return now + within - Math.min(1000, within / 10);
 }
 
 /** A receiver's failure, with the line Alloy logs (and sends to push clients) for it. */

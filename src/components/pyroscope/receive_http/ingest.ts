@@ -16,7 +16,14 @@ import { parseName } from "../../../pyroscope/name-grammar.ts";
 import type { IngestRequest } from "../../../pyroscope/receiver.ts";
 import { type ComponentTap, NO_TAP } from "../../../runtime/livedebugging/hub.ts";
 import { ingestAnswer } from "./answer.ts";
-import { clientGoneSignal, forwardToAll, headerValues, type LiveSettings, pickHeaders } from "./forward.ts";
+import {
+  answerDeadline,
+  clientGoneSignal,
+  forwardToAll,
+  headerValues,
+  type LiveSettings,
+  pickHeaders,
+} from "./forward.ts";
 import { type BodyResult, precheckBody, readBody } from "./limits.ts";
 import { publishIngest } from "./live.ts";
 import { closeAfterResponse, sendEmpty, sendText } from "./respond.ts";
@@ -47,6 +54,7 @@ export function createIngestHandler(
     const { req, res } = ex;
     const live = settings();
     // the query is read once, with Go's rules, and travels with the request to every receiver
+    const answerBy = answerDeadline(live);
     const query = IngestQuery.parse(ex.query);
     const labels = ingestLabels(query, logger);
 
@@ -73,6 +81,7 @@ export function createIngestHandler(
         query,
         headers: pickHeaders(live.forwardHeaders, (name) => req.headers[name]),
         signal: clientGoneSignal(res),
+        answerBy,
       };
       const failures = await forwardToAll(
         live.receivers,

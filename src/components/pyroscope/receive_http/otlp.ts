@@ -35,7 +35,7 @@ import { formatPrometheusLabels } from "../../../pyroscope/label-rules.ts";
 import { convertExport, formatPosition } from "../../../pyroscope/otlp/convert.ts";
 import { type ForwardedHeaders, isRetryable, type PushRequest } from "../../../pyroscope/receiver.ts";
 import { ingestAnswer } from "./answer.ts";
-import { clientGoneSignal, forwardToAll, type LiveSettings, pickHeaders } from "./forward.ts";
+import { answerDeadline, clientGoneSignal, forwardToAll, type LiveSettings, pickHeaders } from "./forward.ts";
 import { budgetedGzip, InflateReservation, withInflateReservation } from "./inflate.ts";
 import { type BodyResult, precheckBody, readBody } from "./limits.ts";
 import type { OtlpMetrics } from "./metrics.ts";
@@ -93,6 +93,7 @@ export async function exportProfiles(
       refused.set(i, `${formatPosition(p.position)}: failed to convert otel profile: ${p.error.message}`);
     }
   });
+  const answerBy = answerDeadline(live);
   // every converted pprof, once, with the index of the OTLP profile it came from
   const pushes: { readonly index: number; readonly position: string; readonly request: PushRequest }[] = [];
   conversion.profiles.forEach((p, index) => {
@@ -106,6 +107,7 @@ export async function exportProfiles(
           samples: [{ id: pprof.id, rawProfile: pprof.rawProfile }],
           headers,
           signal,
+          answerBy,
         },
       });
     }

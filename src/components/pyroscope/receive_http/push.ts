@@ -52,7 +52,7 @@ import {
 import type { ForwardedHeaders, PushRequest as SeriesRequest } from "../../../pyroscope/receiver.ts";
 import { type ComponentTap, NO_TAP } from "../../../runtime/livedebugging/hub.ts";
 import { pushError } from "./answer.ts";
-import { clientGoneSignal, forwardToAll, type LiveSettings, pickHeaders } from "./forward.ts";
+import { answerDeadline, clientGoneSignal, forwardToAll, type LiveSettings, pickHeaders } from "./forward.ts";
 import { budgetedGzip, InflateReservation, withInflateReservation } from "./inflate.ts";
 import { type BodyResult, precheckBody, readBody } from "./limits.ts";
 import { publishPush } from "./live.ts";
@@ -106,6 +106,7 @@ export function createPushHandler(
     signal: AbortSignal,
     headers: ForwardedHeaders,
   ): Promise<ConnectError | undefined> {
+    const answerBy = answerDeadline(live);
     const series = request.series.map((s) => {
       const pairs = labelsFromPairs(s.labels);
       const converted: SeriesRequest = {
@@ -113,6 +114,7 @@ export function createPushHandler(
         samples: s.samples.map((sample) => ({ id: sample.ID, rawProfile: sample.rawProfile })),
         headers,
         signal,
+        answerBy,
       };
       return { pairs, request: converted };
     });

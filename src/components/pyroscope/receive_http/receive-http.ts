@@ -40,6 +40,7 @@ export class ReceiveHttp implements Component<ReceiveHttpArguments> {
       receivers: [],
       forwardHeaders: [],
       bodyLimits: { maxBytes: 0, budget: this.#budget, timeoutMs: 0 },
+      answerWithinMs: 0,
     };
     const settings = () => this.#live;
     const tap = liveTap(options);
@@ -102,6 +103,7 @@ export class ReceiveHttp implements Component<ReceiveHttpArguments> {
         budget: this.#budget,
         timeoutMs: args.http.server_read_timeout,
       },
+      answerWithinMs: args.http.server_write_timeout,
     };
     this.#args = args;
     this.#health = { state: "healthy", message: "started", updatedTime: new Date() };

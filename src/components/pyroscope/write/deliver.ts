@@ -9,7 +9,13 @@ import { Backoff, type BackoffConfig, delayBeforeRetry, shouldRetry, sleep } fro
 /** How an endpoint's retry loop ended. `retries` is Alloy's `(<n> retries)` counter. */
 export type DeliveryResult =
   | { readonly ok: true; readonly retries: number }
-  | { readonly ok: false; readonly retries: number; readonly last: Failure };
+  | {
+      readonly ok: false;
+      readonly retries: number;
+      readonly last: Failure;
+      /** Set when retrying stopped only because the caller's answer was due: the wait that was left out. */
+      readonly answerDueMs?: number | undefined;
+    };
 
 /** Settings and hooks of one loop. */
 export interface DeliveryOptions {
@@ -21,6 +27,12 @@ export interface DeliveryOptions {
   readonly onFailedAttempt?: (failure: Failure, retries: number) => void;
   /** Called just before each retry (after the backoff sleep): `pyroscope_write_retries_total`. */
   readonly onRetry?: () => void;
+  /**
+   * When the caller must be answered (ms since the epoch): no retry is started that could end after it, each
+   * attempt taking at most `attemptTimeoutMs`.
+   */
+  readonly answerBy?: number | undefined;
+  readonly attemptTimeoutMs?: number | undefined;
   /** Jitter source (tests). */
   readonly random?: () => number;
   /** The wait between attempts (tests); resolves false when aborted. */
@@ -41,6 +53,12 @@ export async function deliver(
     if (!shouldRetry(result.code, options.retryOnHttp429)) return stop();
     const delay = delayBeforeRetry(backoff.nextDelay(), result.retryAfterMs);
     if (!backoff.ongoing() || options.signal.aborted) return stop();
+    if (
+      options.answerBy !== undefined &&
+      Date.now() + delay + (options.attemptTimeoutMs ?? 0) > options.answerBy
+    ) {
+      return { ok: false, retries: backoff.numRetries, last: result, answerDueMs: delay };
+    }
     const slept = await (options.sleep ?? sleep)(delay, options.signal);
     if (!slept || !backoff.ongoing()) return stop();
     options.onRetry?.();

@@ -52,6 +52,8 @@ export interface DirectWriteContext {
 interface EndpointFailure {
   readonly last: Failure;
   readonly text: string;
+  /** Retrying stopped because the client's answer was due; the wait that was left out. */
+  readonly answerDueMs?: number | undefined;
 }
 
 /** A receiver that sends to a fixed set of endpoints and waits for them. */
@@ -87,7 +89,7 @@ export class DirectWrite implements Receiver {
       for (const s of request.samples) bytes += s.rawProfile.byteLength;
       return await this.#send(
         "push",
-        request.signal,
+        request,
         bytes,
         request.samples.length,
         (ep, signal) => ep.push(call, signal),
@@ -114,7 +116,7 @@ export class DirectWrite implements Receiver {
       };
       return await this.#send(
         "ingest",
-        request.signal,
+        request,
         request.body.byteLength,
         1,
         (ep, signal) => ep.ingest(call, signal),
@@ -127,7 +129,7 @@ export class DirectWrite implements Receiver {
 
   async #send(
     path: "push" | "ingest",
-    callerSignal: AbortSignal | undefined,
+    caller: { readonly signal?: AbortSignal | undefined; readonly answerBy?: number | undefined },
     bytes: number,
     profiles: number,
     attempt: (ep: Endpoint, signal: AbortSignal) => Promise<Outcome>,
@@ -137,7 +139,7 @@ export class DirectWrite implements Receiver {
     const tap = this.#ctx.tap;
     const outcomes: DeliveryOutcome[] | undefined = tap.watched ? [] : undefined;
     const { metrics, logger } = this.#ctx;
-    const link = linkSignals(callerSignal, this.#ctx.lifetime);
+    const link = linkSignals(caller.signal, this.#ctx.lifetime);
     const signal = link.signal;
     const failures: EndpointFailure[] = [];
     this.#inflight++;
@@ -162,6 +164,8 @@ export class DirectWrite implements Receiver {
               },
               retryOnHttp429: ep.args.retry_on_http_429,
               signal,
+              answerBy: caller.answerBy,
+              attemptTimeoutMs: ep.args.remote_timeout,
               random: this.#ctx.random,
               sleep: this.#ctx.sleep,
               onFailedAttempt: (f, retries) =>
@@ -177,8 +181,12 @@ export class DirectWrite implements Receiver {
             metrics.sent(ep.metricLabel, bytes, profiles);
           } else {
             metrics.dropped(ep.metricLabel, bytes, profiles);
-            const text = `failed to ${path} to endpoint ${ep.displayUrl} (${result.retries} retries): ${result.last.message}`;
-            failures.push({ last: result.last, text });
+            const due =
+              result.answerDueMs === undefined
+                ? ""
+                : " (stopped retrying to answer before the client's server_write_timeout)";
+            const text = `failed to ${path} to endpoint ${ep.displayUrl} (${result.retries} retries): ${result.last.message}${due}`;
+            failures.push({ last: result.last, text, answerDueMs: result.answerDueMs });
           }
           stopEndpoint();
         }),
@@ -260,8 +268,13 @@ function combined(failures: readonly EndpointFailure[]): Failure {
     };
   }
   const transient = failures.filter((f) => !isPermanent(f));
-  const status = transient.find((f) => f.last.httpStatus !== undefined)?.last.httpStatus ?? 500;
-  const retryAfters = transient.map((f) => f.last.retryAfterMs).filter((v): v is number => v !== undefined);
+  // a client answered early, before retries ran out, is told to come back: 503 when no endpoint answered
+  const cutShort = transient.some((f) => f.answerDueMs !== undefined);
+  const status =
+    transient.find((f) => f.last.httpStatus !== undefined)?.last.httpStatus ?? (cutShort ? 503 : 500);
+  const retryAfters = transient
+    .flatMap((f) => [f.last.retryAfterMs, f.answerDueMs])
+    .filter((v): v is number => v !== undefined);
   return {
     ok: false,
     code: transientCode(status),
