@@ -95,6 +95,12 @@ test("a query of plain pairs is sorted as Go's Encode sorts it (keys in byte ord
     // URLSearchParams escapes `~`, which Go leaves as it is
     assert.equal(IngestQuery.parse(raw).toCanonicalString(), byGo.toString().replaceAll("%7E", "~"), raw);
   }
-  // one pair that needs escaping takes the general path, with the same order
+  // pairs that need escaping (or are escaped where Go would not) take the general path, with the same order
   assert.equal(IngestQuery.parse("b=1&a=x y").toCanonicalString(), "a=x+y&b=1");
+  assert.equal(IngestQuery.parse("b=%41%20&a=%7b").toCanonicalString(), "a=%7B&b=A+");
+  // canonical escapes and `+` stay on the fast path, with the bytes Go would write
+  assert.equal(
+    IngestQuery.parse("name=app%7Benv%3Dprod%7D&from=1&a=x+y").toCanonicalString(),
+    "a=x+y&from=1&name=app%7Benv%3Dprod%7D",
+  );
 });

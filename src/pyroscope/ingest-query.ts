@@ -42,8 +42,11 @@ interface Pair {
   readonly plainKey?: string | undefined;
 }
 
-/** A segment that Go's `QueryEscape` would write the same: unreserved characters, one `=`. */
-const PLAIN_SEGMENT = /^[A-Za-z0-9\-._~]+=[A-Za-z0-9\-._~]*$/;
+/**
+ * A segment that Go's `Encode` writes the same: a key of unreserved characters, `=`, and a value of unreserved
+ * characters, `+` and upper-case `%XX` escapes (of bytes that must be escaped: see `isCanonicalEscape`).
+ */
+const PLAIN_SEGMENT = /^[A-Za-z0-9\-._~]+=(?:[A-Za-z0-9\-._~+]|%[0-9A-F]{2})*$/;
 
 const utf8 = new TextDecoder();
 const utf8Encoder = new TextEncoder();
@@ -181,10 +184,19 @@ function isNamePair(p: Pair): boolean {
 
 function pairOf(segment: string): Pair {
   const decoded = decodePair(segment);
-  if (decoded !== undefined && PLAIN_SEGMENT.test(segment)) {
+  if (decoded !== undefined && PLAIN_SEGMENT.test(segment) && escapesAreCanonical(segment)) {
     return { raw: segment, decoded, plainKey: segment.slice(0, segment.indexOf("=")) };
   }
   return { raw: segment, decoded };
+}
+
+/** Whether every `%XX` in a segment escapes a byte Go's `QueryEscape` escapes (not `%41` for `A`, `%20` for ` `). */
+function escapesAreCanonical(segment: string): boolean {
+  for (let i = segment.indexOf("%"); i >= 0; i = segment.indexOf("%", i + 3)) {
+    const byte = Number.parseInt(segment.slice(i + 1, i + 3), 16);
+    if (byte === 0x20 || isUnreserved(byte)) return false;
+  }
+  return true;
 }
 
 /** Go `parseQuery` for one `&`-separated segment: undefined when Go skips it. */
@@ -238,19 +250,24 @@ function hexValue(unit: number): number {
   return -1;
 }
 
+/** The bytes Go's `QueryEscape` leaves as they are: `A-Za-z0-9-_.~`. */
+function isUnreserved(b: number): boolean {
+  return (
+    (b >= 0x30 && b <= 0x39) ||
+    (b >= 0x41 && b <= 0x5a) ||
+    (b >= 0x61 && b <= 0x7a) ||
+    b === 0x2d ||
+    b === 0x2e ||
+    b === 0x5f ||
+    b === 0x7e
+  );
+}
+
 /** Go `url.QueryEscape` of bytes. */
 function queryEscape(bytes: Uint8Array): string {
   let out = "";
   for (const b of bytes) {
-    if (
-      (b >= 0x30 && b <= 0x39) ||
-      (b >= 0x41 && b <= 0x5a) ||
-      (b >= 0x61 && b <= 0x7a) ||
-      b === 0x2d ||
-      b === 0x2e ||
-      b === 0x5f ||
-      b === 0x7e
-    ) {
+    if (isUnreserved(b)) {
       out += String.fromCharCode(b);
     } else if (b === 0x20) {
       out += "+";
