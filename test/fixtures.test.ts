@@ -7,7 +7,13 @@ import { readdirSync } from "node:fs";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
-import { FIXTURES_ROOT, GO_BOUNDARY, generateFixtures, trie } from "../scripts/fixtures/generate.ts";
+import {
+  FIXTURES_ROOT,
+  GO_BOUNDARY,
+  generateFixtures,
+  JAVA_BOUNDARY,
+  trie,
+} from "../scripts/fixtures/generate.ts";
 import { FIXTURES_DIR, nodeSdkRequests, readFixture } from "./support/fixtures.ts";
 import { decodePprof, isGzip, parseMultipart, summarizePprof } from "./support/pprof.ts";
 
@@ -108,7 +114,7 @@ describe("test fixtures", () => {
     assert.equal(readFixture("trie/docs-example.trie").length, 21);
   });
 
-  test("the multipart body splits into pyroscope-go's two parts", () => {
+  test("the multipart body splits into pyroscope-go's profile and sample type config", () => {
     const parts = parseMultipart(
       readFixture("multipart/go-block.multipart.body"),
       `multipart/form-data; boundary=${GO_BOUNDARY}`,
@@ -121,6 +127,22 @@ describe("test fixtures", () => {
       ],
     );
     assert.deepEqual(parts[0]!.body, readFixture("pprof/go-block.pb.gz"));
+  });
+
+  test("the multipart body splits into the Java agent's jfr and labels parts", () => {
+    const parts = parseMultipart(
+      readFixture("multipart/java-jfr.multipart.body"),
+      `multipart/form-data; boundary=${JAVA_BOUNDARY}`,
+    );
+    assert.deepEqual(
+      parts.map((p) => [p.name, p.contentType]),
+      [
+        ["jfr", undefined],
+        ["labels", "application/x-protobuf"],
+      ],
+    );
+    assert.deepEqual(parts[0]!.body, readFixture("jfr/recording.jfr.gz"));
+    assert.deepEqual(parts[1]!.body, readFixture("jfr/recording.labels.pb.gz"));
   });
 
   test("the JFR recording is a JFR chunk, raw and gzipped", () => {
