@@ -125,11 +125,14 @@ describe("first run: npm start, then npm run demo", () => {
   });
 
   after(async () => {
-    if (relay !== undefined && relay.process.exitCode === null) {
-      relay.process.kill("SIGTERM");
-      assert.equal(await relay.exited, 0, "the relay exits 0 on SIGTERM");
+    try {
+      if (relay !== undefined && relay.process.exitCode === null) {
+        relay.process.kill("SIGTERM");
+        assert.equal(await relay.exited, 0, "the relay exits 0 on SIGTERM");
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
-    await rm(dir, { recursive: true, force: true });
   });
 
   it("the default config validates", async () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as http from "node:http";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
@@ -181,6 +181,7 @@ async function withClient(cfg: HttpClientConfig, env?: Record<string, string>): 
 }
 
 const dir = mkdtempSync(join(tmpdir(), "profile-relay-http-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
 function file(name: string, content: string): string {
   const path = join(dir, name);
   writeFileSync(path, content);

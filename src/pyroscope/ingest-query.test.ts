@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { IngestQuery } from "./ingest-query.ts";
 
-const NODE_SDK = new URL("../../../shared/fixtures/node-sdk/requests.json", import.meta.url);
+const NODE_SDK = new URL("../../test/fixtures/node-sdk/requests.json", import.meta.url);
 
 test("reads the parameters Pyroscope knows, with Go's decoding", () => {
   const q = IngestQuery.parse(

@@ -5,7 +5,7 @@ import { gunzipSync } from "node:zlib";
 import { create, fromBinary, fromJson, toBinary, toJson } from "@bufbuild/protobuf";
 import { PusherService, PushRequestSchema } from "./gen/push/v1/push_pb.ts";
 
-const PUSH_DIR = new URL("../../../shared/fixtures/push/", import.meta.url);
+const PUSH_DIR = new URL("../../test/fixtures/push/", import.meta.url);
 const read = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(name, PUSH_DIR)));
 
 test("the service has Pyroscope's fully-qualified name and Push method", () => {

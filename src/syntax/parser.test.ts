@@ -1,12 +1,58 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
+import { sharedMissing, sharedUrl } from "../../test/support/shared.ts";
 import type { BlockStmt, Expr, File } from "./ast.ts";
 import type { Diagnostic } from "./diagnostics.ts";
 import { Scanner, utf8Encode, utf8Length } from "./lexer.ts";
 import { parseExpression, parseFile } from "./parser.ts";
 
-const TESTDATA = new URL("./testdata/parser/", import.meta.url);
+/** Alloy's parser test files and fuzz corpus (third-party, outside the repository: `test/support/shared.ts`). */
+const UPSTREAM = "conformance/alloy-syntax/parser/";
+const TESTDATA = sharedUrl(UPSTREAM);
+
+/** The input of a Go fuzz corpus file (`go test fuzz v1` then one `[]byte("...")` with Go escapes). */
+function goFuzzInput(file: Buffer): Uint8Array {
+  const m = /^go test fuzz v1\n\[\]byte\("((?:[^"\\]|\\.)*)"\)\s*$/.exec(file.toString("latin1"));
+  assert.ok(m, "a Go fuzz corpus file with one []byte value");
+  const out: number[] = [];
+  const text = m[1] ?? "";
+  const simple: Record<string, number> = {
+    n: 10,
+    t: 9,
+    r: 13,
+    a: 7,
+    b: 8,
+    f: 12,
+    v: 11,
+    "\\": 92,
+    '"': 34,
+    "'": 39,
+  };
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] !== "\\") {
+      out.push(text.charCodeAt(i));
+      continue;
+    }
+    const c = text[++i] ?? "";
+    if (c === "x") {
+      out.push(Number.parseInt(text.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (c === "u" || c === "U") {
+      const digits = c === "u" ? 4 : 8;
+      out.push(...Buffer.from(String.fromCodePoint(Number.parseInt(text.slice(i + 1, i + 1 + digits), 16))));
+      i += digits;
+    } else if (/[0-7]/.test(c)) {
+      out.push(Number.parseInt(text.slice(i, i + 3), 8));
+      i += 2;
+    } else {
+      const v = simple[c];
+      assert.ok(v !== undefined, `unknown escape \\${c}`);
+      out.push(v);
+    }
+  }
+  return Uint8Array.from(out);
+}
 
 function fmtDiag(d: Diagnostic): string {
   const at = `${d.start?.line}:${d.start?.column}`;
@@ -76,49 +122,52 @@ function expectedErrors(src: Uint8Array): Map<number, string> {
   return errors;
 }
 
-describe("parser: upstream error testdata", () => {
-  const files = readdirSync(TESTDATA).filter((f) => f.endsWith(".alloy"));
-  assert.ok(files.length >= 6);
-  for (const name of files) {
-    it(name, () => {
-      const src = new Uint8Array(readFileSync(new URL(name, TESTDATA)));
-      const expected = expectedErrors(src);
-      assert.ok(expected.size > 0, "the file declares expected errors");
-      const { diagnostics } = parseFile(src, name);
-      for (const d of diagnostics) {
-        const rx = expected.get(d.start?.offset ?? -1);
-        assert.ok(rx !== undefined, `unexpected error: ${fmtDiag(d)}`);
-        assert.match(d.message, new RegExp(rx));
-        expected.delete(d.start?.offset ?? -1);
-      }
-      assert.deepEqual([...expected.values()], [], "errors not reported");
-    });
-  }
-});
+describe("parser: Alloy's upstream test files", { skip: sharedMissing(UPSTREAM) }, () => {
+  describe("parser: upstream error testdata", () => {
+    const files = readdirSync(TESTDATA).filter((f) => f.endsWith(".alloy"));
+    assert.ok(files.length >= 6);
+    for (const name of files) {
+      it(name, () => {
+        const src = new Uint8Array(readFileSync(new URL(name, TESTDATA)));
+        const expected = expectedErrors(src);
+        assert.ok(expected.size > 0, "the file declares expected errors");
+        const { diagnostics } = parseFile(src, name);
+        for (const d of diagnostics) {
+          const rx = expected.get(d.start?.offset ?? -1);
+          assert.ok(rx !== undefined, `unexpected error: ${fmtDiag(d)}`);
+          assert.match(d.message, new RegExp(rx));
+          expected.delete(d.start?.offset ?? -1);
+        }
+        assert.deepEqual([...expected.values()], [], "errors not reported");
+      });
+    }
+  });
 
-describe("parser: upstream valid testdata and fuzz regressions", () => {
-  const validDir = new URL("valid/", TESTDATA);
-  for (const name of readdirSync(validDir)) {
-    it(`valid/${name} parses without diagnostics`, () => {
-      const { diagnostics } = parseFile(readFileSync(new URL(name, validDir)), name);
-      assert.deepEqual(diagnostics.map(fmtDiag), []);
-    });
-  }
-  const fuzzDir = new URL("fuzz/", TESTDATA);
-  const fuzzExpect: Record<string, string[]> = {
-    "1a39f4e3.alloy": ["1:18: expected block label, got TERMINATOR"],
-    "248cf439.alloy": ["1:5: expected =, got !", "1:8: string literal not terminated"],
-    "b919fa00.alloy": [
-      "1:2: string literal not terminated",
-      "1:3: expected attribute assignment or block body, got TERMINATOR",
-    ],
-  };
-  for (const name of readdirSync(fuzzDir)) {
-    it(`fuzz/${name} terminates with diagnostics`, () => {
-      const { diagnostics } = parseFile(readFileSync(new URL(name, fuzzDir)), name);
-      assert.deepEqual(diagnostics.map(fmtDiag), fuzzExpect[name]);
-    });
-  }
+  describe("parser: upstream valid testdata and fuzz regressions", () => {
+    const validDir = new URL("valid/", TESTDATA);
+    for (const name of readdirSync(validDir)) {
+      it(`valid/${name} parses without diagnostics`, () => {
+        const { diagnostics } = parseFile(readFileSync(new URL(name, validDir)), name);
+        assert.deepEqual(diagnostics.map(fmtDiag), []);
+      });
+    }
+    const fuzzDir = new URL("fuzz/FuzzParser/", TESTDATA);
+    // by the first 8 hex digits of the corpus file's name
+    const fuzzExpect: Record<string, string[]> = {
+      "1a39f4e3": ["1:18: expected block label, got TERMINATOR"],
+      "248cf439": ["1:5: expected =, got !", "1:8: string literal not terminated"],
+      b919fa00: [
+        "1:2: string literal not terminated",
+        "1:3: expected attribute assignment or block body, got TERMINATOR",
+      ],
+    };
+    for (const name of readdirSync(fuzzDir)) {
+      it(`fuzz/FuzzParser/${name.slice(0, 8)} terminates with diagnostics`, () => {
+        const { diagnostics } = parseFile(goFuzzInput(readFileSync(new URL(name, fuzzDir))), name);
+        assert.deepEqual(diagnostics.map(fmtDiag), fuzzExpect[name.slice(0, 8)]);
+      });
+    }
+  });
 });
 
 describe("parser: valid constructs", () => {

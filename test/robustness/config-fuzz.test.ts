@@ -6,7 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { cliRegistry } from "../../src/runtime/cli-registry.ts";
 import { defaultDecoder, isStdlibName } from "../../src/runtime/decoder.ts";
 import { validateSources } from "../../src/runtime/validate-config.ts";
@@ -28,17 +30,22 @@ function prng(seed: number): () => number {
   };
 }
 
+/**
+ * The seed configs: the project's examples and the configs in the validator cases (the `.alloy` sections of the
+ * `.txtar` files under `src/runtime/testdata/validator/`), so the inputs are the same with or without `../shared`.
+ */
 function corpus(): string[] {
   const out: string[] = [];
-  const dirs = [
-    new URL("../../src/syntax/testdata/real-world/", import.meta.url),
-    new URL("../../src/syntax/testdata/parser/valid/", import.meta.url),
-    new URL("../../src/syntax/testdata/printer/", import.meta.url),
-    new URL("../../examples/", import.meta.url),
-  ];
-  for (const dir of dirs) {
-    for (const name of readdirSync(dir)) {
-      if (/\.(alloy|in)$/.test(name)) out.push(readFileSync(new URL(name, dir), "utf8"));
+  const examples = new URL("../../examples/", import.meta.url);
+  for (const name of readdirSync(examples).sort()) {
+    if (name.endsWith(".alloy")) out.push(readFileSync(new URL(name, examples), "utf8"));
+  }
+  const validator = fileURLToPath(new URL("../../src/runtime/testdata/validator/", import.meta.url));
+  for (const name of (readdirSync(validator, { recursive: true }) as string[]).sort()) {
+    if (!name.endsWith(".txtar")) continue;
+    const sections = readFileSync(join(validator, name), "utf8").split(/^-- (.+) --$/m);
+    for (let i = 1; i + 1 < sections.length; i += 2) {
+      if (sections[i]!.endsWith(".alloy")) out.push(sections[i + 1]!);
     }
   }
   return out;

@@ -34,8 +34,11 @@ describe("Agent", () => {
     base = `http://127.0.0.1:${agent.address.port}`;
   });
   after(async () => {
-    await agent.shutdown();
-    await rm(dir, { recursive: true, force: true });
+    try {
+      await agent?.shutdown();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   async function get(p: string) {

@@ -2,10 +2,11 @@
  * Throw-away TLS material for tests, generated with the `openssl` CLI: a CA, a server certificate for
  * `127.0.0.1`/`localhost`, and a client certificate (for mutual TLS), all signed by that CA. Generated once per
  * process into a temporary directory, so tests can pass either the PEM text or the file paths
- * (`ca_file`, `cert_file`, `key_file`).
+ * (`ca_file`, `cert_file`, `key_file`). The directory (private keys) is removed when the process exits, also
+ * when a test failed.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -41,6 +42,7 @@ export function testCertificates(): TestCertificates {
 
 function generate(): TestCertificates {
   const dir = mkdtempSync(join(tmpdir(), "profile-relay-certs-"));
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   const path = (name: string) => join(dir, name);
   const openssl = (...args: string[]) => execFileSync("openssl", args, { stdio: "pipe", timeout: 20_000 });
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];

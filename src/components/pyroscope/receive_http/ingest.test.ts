@@ -381,7 +381,7 @@ describe("ingest: fixtures arrive byte-identical with their Content-Type", () =>
       what: "JFR (raw)",
       query: "format=jfr&name=kafka{env=prod}",
       contentType: "application/octet-stream",
-      body: () => read("jfr/kafka-cpu.jfr"),
+      body: () => read("jfr/recording.jfr"),
     },
     {
       what: "folded",
@@ -399,7 +399,7 @@ describe("ingest: fixtures arrive byte-identical with their Content-Type", () =>
       what: "trie",
       query: "format=trie&name=java.cpu",
       contentType: "binary/octet-stream+trie",
-      body: () => read("trie/java-cpu.trie"),
+      body: () => read("trie/go-cpu.trie"),
     },
     {
       what: "speedscope",
@@ -453,12 +453,12 @@ describe("ingest: fixtures arrive byte-identical with their Content-Type", () =>
 
   test("multipart JFR with labels (Java agent)", async () => {
     const form = multipart([
-      { name: "jfr", filename: "jfr", type: "application/octet-stream", data: read("jfr/dump1-cpu.jfr.gz") },
+      { name: "jfr", filename: "jfr", type: "application/octet-stream", data: read("jfr/recording.jfr.gz") },
       {
         name: "labels",
         filename: "labels",
         type: "application/x-protobuf",
-        data: read("jfr/dump1-cpu.labels.pb.gz"),
+        data: read("jfr/recording.labels.pb.gz"),
       },
     ]);
     const query =

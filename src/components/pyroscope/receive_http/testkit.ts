@@ -105,9 +105,9 @@ export async function start(args: ReceiveHttpArguments): Promise<Running> {
   };
 }
 
-/** The path of a file under the shared fixtures (`../shared/fixtures` from the repository root). */
+/** The path of a file under the project's test fixtures (`test/fixtures/`). */
 export function fixturePath(relative: string): string {
-  return fileURLToPath(new URL(`../../../../../shared/fixtures/${relative}`, import.meta.url));
+  return fileURLToPath(new URL(`../../../../test/fixtures/${relative}`, import.meta.url));
 }
 
 /**

@@ -28,7 +28,10 @@ const FAST = { min_backoff_period: 5, max_backoff_period: 20 } as const;
 
 const cleanup: (() => Promise<unknown>)[] = [];
 after(async () => {
-  for (const c of cleanup.reverse()) await c();
+  // every step runs, even when one fails (the temporary folders are removed last)
+  const failed: unknown[] = [];
+  for (const c of cleanup.reverse()) await c().catch((err: unknown) => failed.push(err));
+  if (failed.length > 0) throw failed[0];
 });
 
 async function tempDir(): Promise<string> {

@@ -36,6 +36,7 @@ test("secrets never reach logs, outcomes, metrics, the components API or inspect
   });
   after(() => fake.close());
   const dir = mkdtempSync(join(tmpdir(), "profile-relay-secrets-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
   const tokenFile = join(dir, "token");
   writeFileSync(tokenFile, SECRET);
   const keyMarker = certs.client.key.split("\n")[1] ?? "";

@@ -365,7 +365,7 @@ describe("pyroscope.write ingest path: request details", () => {
     const bodies = [
       { file: "node-sdk/sdk-0.6.4-wall.pb.gz", ct: [] as string[] },
       { file: "node-sdk/sdk-0.6.1-heap.multipart.body", ct: ["multipart/form-data; boundary=abc"] },
-      { file: "jfr/dump1-cpu.jfr.gz", ct: ["application/octet-stream"] },
+      { file: "jfr/recording.jfr.gz", ct: ["application/octet-stream"] },
     ];
     for (const b of bodies) {
       const body = readFixture(b.file);

@@ -26,8 +26,9 @@ function ingest(id: string, body = "profile bytes"): IngestItem {
 
 describe("the dead-letter folder", () => {
   test("keeps the reason and the bytes, never header values, and stays within its limits", async () => {
-    const dir = join(await mkdtemp(join(tmpdir(), "dead-")), "dead-letter");
-    dirs.push(dir);
+    const parent = await mkdtemp(join(tmpdir(), "dead-"));
+    dirs.push(parent);
+    const dir = join(parent, "dead-letter");
     const dl = new DeadLetters(dir, { maxEntries: 3 });
     for (let i = 0; i < 5; i++) {
       assert.equal(
@@ -57,8 +58,9 @@ describe("the dead-letter folder", () => {
   });
 
   test("a profile larger than the folder's byte limit is described but its bytes are not kept", async () => {
-    const dir = join(await mkdtemp(join(tmpdir(), "dead-")), "dead-letter");
-    dirs.push(dir);
+    const parent = await mkdtemp(join(tmpdir(), "dead-"));
+    dirs.push(parent);
+    const dir = join(parent, "dead-letter");
     const dl = new DeadLetters(dir, { maxBytes: 10 });
     await dl.add(ingest("big", "x".repeat(100)), { endpoint: "b", error: "too big" });
     const names = await readdir(dir);
