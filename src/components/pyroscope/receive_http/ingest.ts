@@ -23,7 +23,7 @@ import {
   pickHeaders,
   retryAfterSeconds,
 } from "./forward.ts";
-import { type BodyResult, precheckBody, readBody } from "./limits.ts";
+import { type BodyResult, precheckBody, readBody, timeoutMessage } from "./limits.ts";
 import { closeAfterResponse, sendEmpty, sendText, statusText } from "./respond.ts";
 import type { Exchange, RouteHandler } from "./router.ts";
 
@@ -143,11 +143,7 @@ function answerBodyProblem(ex: Exchange, problem: Exclude<BodyResult, { kind: "o
       );
     case "timeout":
       closeAfterResponse(req, res);
-      return sendText(
-        res,
-        408,
-        `request body not received within ${problem.timeoutMs}ms (server_read_timeout)`,
-      );
+      return sendText(res, 408, timeoutMessage(problem));
   }
 }
 

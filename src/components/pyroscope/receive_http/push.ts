@@ -60,7 +60,7 @@ import {
   retryAfterSeconds,
 } from "./forward.ts";
 import { budgetedGzip, InflateReservation, withInflateReservation } from "./inflate.ts";
-import { type BodyResult, precheckBody, readBody } from "./limits.ts";
+import { type BodyResult, precheckBody, readBody, timeoutMessage } from "./limits.ts";
 import { remapConnectParseError, remapGrpcParseError } from "./parse-error.ts";
 import {
   closeAfterResponse,
@@ -339,12 +339,7 @@ function bodyOf(result: Exclude<BodyResult, { kind: "aborted" }>): AsyncIterable
         ),
       );
     case "timeout":
-      return failing(
-        new ConnectError(
-          `request body not received within ${result.timeoutMs}ms (server_read_timeout)`,
-          Code.DeadlineExceeded,
-        ),
-      );
+      return failing(new ConnectError(timeoutMessage(result), Code.DeadlineExceeded));
   }
 }
 

@@ -13,7 +13,7 @@ import { deepEqual } from "../../../runtime/equality.ts";
 import type { ReceiveHttpArguments } from "./arguments.ts";
 import type { LiveSettings } from "./forward.ts";
 import { createIngestHandler } from "./ingest.ts";
-import { InflightBudget } from "./limits.ts";
+import { BODY_STALL_MS, InflightBudget } from "./limits.ts";
 import { createServerMetrics } from "./metrics.ts";
 import { createPushHandler } from "./push.ts";
 import { createRouter } from "./router.ts";
@@ -36,7 +36,7 @@ export class ReceiveHttp implements Component<ReceiveHttpArguments> {
     this.#live = {
       receivers: [],
       forwardHeaders: [],
-      bodyLimits: { maxBytes: 0, budget: this.#budget, timeoutMs: 0 },
+      bodyLimits: { maxBytes: 0, budget: this.#budget, timeoutMs: 0, stallMs: 0 },
     };
     const settings = () => this.#live;
     const routes = {
@@ -96,6 +96,7 @@ export class ReceiveHttp implements Component<ReceiveHttpArguments> {
         maxBytes: args.max_request_body_size,
         budget: this.#budget,
         timeoutMs: args.http.server_read_timeout,
+        stallMs: BODY_STALL_MS,
       },
     };
     this.#args = args;

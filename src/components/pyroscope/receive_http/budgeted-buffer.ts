@@ -1,0 +1,77 @@
+/**
+ * A byte buffer that grows as data arrives and holds from the in-flight budget exactly what it has allocated,
+ * reserved before each allocation. Used for request bodies and for what a gzip body inflates to, so that
+ * memory follows the budget: nothing is reserved for bytes that have not arrived (a `Content-Length` alone
+ * reserves nothing), and every copy that exists at once is counted.
+ *
+ * The capacity doubles from the first chunk's size, never past `capacityHint` (the final size, or the largest
+ * allowed, when known), so one request holds at most twice what it has received, and a body of known length
+ * ends in one buffer of exactly that length. What is held is the current capacity: the smaller buffer a
+ * growth copies from is garbage once copied, freed by the next GC like the socket's own read buffers (that
+ * transient memory is part of the fixed overhead the budget does not cover, see docs/reliability-receive.md).
+ */
+import type { InflightBudget } from "./limits.ts";
+
+/** Bytes collected under a budget. `take` hands the bytes and their reservation to the caller. */
+export class BudgetedBuffer {
+  readonly #budget: InflightBudget;
+  readonly #hint: number | undefined;
+  #buffer: Buffer | undefined;
+  #length = 0;
+  #reserved = 0;
+
+  /** `capacityHint`: the final size when known (a declared `Content-Length`), or the largest allowed. */
+  constructor(budget: InflightBudget, capacityHint?: number) {
+    this.#budget = budget;
+    this.#hint = capacityHint;
+  }
+
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Bytes of the budget held now. */
+  get reserved(): number {
+    return this.#reserved;
+  }
+
+  /** Appends `chunk`; false (and nothing changed) when growing would go over the budget. */
+  append(chunk: Uint8Array): boolean {
+    const need = this.#length + chunk.length;
+    const capacity = this.#buffer?.length ?? 0;
+    if (need > capacity) {
+      let next = Math.max(need, capacity * 2);
+      if (this.#hint !== undefined && need <= this.#hint) next = Math.min(next, this.#hint);
+      // the growth is reserved before the new buffer exists
+      if (!this.#budget.tryReserve(next - capacity)) return false;
+      const grown = Buffer.allocUnsafe(next);
+      if (this.#buffer !== undefined) this.#buffer.copy(grown, 0, 0, this.#length);
+      this.#reserved = next;
+      this.#buffer = grown;
+    }
+    (this.#buffer as Buffer).set(chunk, this.#length);
+    this.#length = need;
+    return true;
+  }
+
+  /**
+   * The bytes collected (a view of the buffer) and the budget they hold, which passes to the caller (who
+   * releases it when the bytes are no longer needed). The buffer is empty afterwards.
+   */
+  take(): { readonly bytes: Buffer; readonly reserved: number } {
+    const bytes = this.#buffer === undefined ? Buffer.alloc(0) : this.#buffer.subarray(0, this.#length);
+    const reserved = this.#reserved;
+    this.#buffer = undefined;
+    this.#length = 0;
+    this.#reserved = 0;
+    return { bytes, reserved };
+  }
+
+  /** Drops the bytes and gives their budget back. */
+  discard(): void {
+    this.#budget.release(this.#reserved);
+    this.#buffer = undefined;
+    this.#length = 0;
+    this.#reserved = 0;
+  }
+}
