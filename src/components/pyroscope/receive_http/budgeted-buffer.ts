@@ -6,9 +6,8 @@
  *
  * The capacity doubles from the first chunk's size, never past `capacityHint` (the final size, or the largest
  * allowed, when known), so one request holds at most twice what it has received, and a body of known length
- * ends in one buffer of exactly that length. What is held is the current capacity: the smaller buffer a
- * growth copies from is garbage once copied, freed by the next GC like the socket's own read buffers (that
- * transient memory is part of the fixed overhead the budget does not cover, see docs/reliability-receive.md).
+ * ends in one buffer of exactly that length. The buffer owns its memory (no pool), so the buffer a growth
+ * copied from, and a discarded one, are freed at once rather than left as garbage for the GC.
  */
 import type { InflightBudget } from "./limits.ts";
 
@@ -42,12 +41,19 @@ export class BudgetedBuffer {
     if (need > capacity) {
       let next = Math.max(need, capacity * 2);
       if (this.#hint !== undefined && need <= this.#hint) next = Math.min(next, this.#hint);
-      // the growth is reserved before the new buffer exists
-      if (!this.#budget.tryReserve(next - capacity)) return false;
-      const grown = Buffer.allocUnsafe(next);
-      if (this.#buffer !== undefined) this.#buffer.copy(grown, 0, 0, this.#length);
-      this.#reserved = next;
+      // the growth is reserved before the new buffer exists; when doubling does not fit, all that is left
+      if (!this.#budget.tryReserve(next - capacity)) {
+        const most = Math.min(next, capacity + this.#budget.available);
+        if (most < need || !this.#budget.tryReserve(most - capacity)) return false;
+        next = most;
+      }
+      const grown = Buffer.allocUnsafeSlow(next);
+      if (this.#buffer !== undefined) {
+        this.#buffer.copy(grown, 0, 0, this.#length);
+        detach(this.#buffer); // frees the old memory at once: no garbage left for the GC
+      }
       this.#buffer = grown;
+      this.#reserved = next;
     }
     (this.#buffer as Buffer).set(chunk, this.#length);
     this.#length = need;
@@ -67,11 +73,21 @@ export class BudgetedBuffer {
     return { bytes, reserved };
   }
 
-  /** Drops the bytes and gives their budget back. */
+  /** Drops the bytes, frees their memory at once, and gives their budget back. */
   discard(): void {
+    if (this.#buffer !== undefined) detach(this.#buffer);
     this.#budget.release(this.#reserved);
     this.#buffer = undefined;
     this.#length = 0;
     this.#reserved = 0;
   }
+}
+
+/**
+ * Frees a buffer's memory now rather than at the next GC, by moving its bytes out with
+ * `ArrayBuffer.prototype.transfer(0)` (ES2024; TypeScript's ES2023 library lacks it). `buffer` must own its
+ * whole `ArrayBuffer` (`allocUnsafeSlow`) and nothing else may use it.
+ */
+function detach(buffer: Buffer): void {
+  (buffer.buffer as ArrayBuffer & { transfer(length: number): ArrayBuffer }).transfer(0);
 }

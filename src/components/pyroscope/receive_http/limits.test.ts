@@ -6,7 +6,9 @@ import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { connect, type Socket } from "node:net";
 import { describe, test } from "node:test";
+import { gzipSync } from "node:zlib";
 import { BudgetedBuffer } from "./budgeted-buffer.ts";
+import { declaredInflatedSize } from "./inflate.ts";
 import { type BodyLimits, type BodyResult, InflightBudget, readBody } from "./limits.ts";
 import { RecordingReceiver, rawRequest, start, testArgs } from "./testkit.ts";
 
@@ -126,16 +128,57 @@ describe("BudgetedBuffer", () => {
   });
 
   test("refuses to grow past the budget and keeps what it has", () => {
-    const budget = new InflightBudget(350);
+    const budget = new InflightBudget(250);
     const buffer = new BudgetedBuffer(budget);
     assert.ok(buffer.append(Buffer.alloc(100)));
     assert.ok(buffer.append(Buffer.alloc(100)));
     assert.equal(budget.used, 200);
-    // doubling to 400 would go over the budget
+    // neither doubling to 400 nor growing to the 300 needed fits
     assert.equal(buffer.append(Buffer.alloc(100)), false);
     assert.equal(buffer.length, 200);
     assert.equal(budget.used, 200);
     buffer.discard();
     assert.equal(budget.used, 0);
+  });
+});
+
+describe("what connect makes of a push body is counted before it is allocated", () => {
+  test("a JSON push that cannot be decoded within the budget is refused for good; a small one is accepted", async () => {
+    const receiver = new RecordingReceiver();
+    const running = await start(testArgs([receiver], { max_inflight_body_size: MiB }));
+    try {
+      const json = (size: number) =>
+        `{"series":[{"labels":[{"name":"service_name","value":"x"}],"samples":[{"rawProfile":"${"A".repeat(size)}"}]}]}`;
+      const headers = [["Content-Type", "application/json"]] as const;
+      const url = `${running.url}/push.v1.PusherService/Push`;
+      const big = await rawRequest(url, { headers, body: json(300 * 1024) });
+      assert.equal(big.status, 429);
+      assert.equal(big.headers["retry-after"], undefined);
+      assert.match(big.body.toString(), /JSON push too large to decode within max_inflight_body_size/);
+      assert.equal((await rawRequest(url, { headers, body: json(100 * 1024) })).status, 200);
+      assert.equal(receiver.pushes.length, 1);
+    } finally {
+      await running.stop();
+    }
+  });
+
+  test("a gzip push declaring more than max_request_body_size is refused before it is inflated", async () => {
+    const receiver = new RecordingReceiver();
+    const running = await start(testArgs([receiver], { max_request_body_size: MiB }));
+    try {
+      const bomb = gzipSync(Buffer.alloc(2 * MiB));
+      assert.equal(declaredInflatedSize(bomb), 2 * MiB);
+      const res = await rawRequest(`${running.url}/push.v1.PusherService/Push`, {
+        headers: [
+          ["Content-Type", "application/proto"],
+          ["Content-Encoding", "gzip"],
+        ],
+        body: bomb,
+      });
+      assert.equal(res.status, 429);
+      assert.match(res.body.toString(), /larger than configured readMaxBytes 1048576 after decompression/);
+    } finally {
+      await running.stop();
+    }
   });
 });

@@ -30,6 +30,11 @@ export class InflightBudget {
     return this.#used;
   }
 
+  /** The bytes that can still be reserved (`Infinity` when unlimited). */
+  get available(): number {
+    return this.#limit === 0 ? Number.POSITIVE_INFINITY : Math.max(0, this.#limit - this.#used);
+  }
+
   /** Whether `bytes` more fit; reserves them when they do. */
   tryReserve(bytes: number): boolean {
     if (this.#limit > 0 && this.#used + bytes > this.#limit) return false;
@@ -138,8 +143,17 @@ export function readBody(req: BodySource, limits: BodyLimits): Promise<BodyResul
     const stallMs = limits.stallMs;
     const stall =
       stallMs > 0 && (limits.timeoutMs <= 0 || stallMs < limits.timeoutMs)
-        ? setTimeout(() => settle({ kind: "timeout", timeoutMs: stallMs, setting: "stall" }), stallMs)
+        ? setTimeout(() => {
+            // Timers run before pending I/O: after the event loop was blocked (a large decode), bytes that
+            // arrived meanwhile are read first, in this loop turn, and count as progress.
+            const seen = progress;
+            setImmediate(() => {
+              if (progress === seen) settle({ kind: "timeout", timeoutMs: stallMs, setting: "stall" });
+              else stall?.refresh();
+            });
+          }, stallMs)
         : undefined;
+    let progress = 0;
 
     function settle(result: BodyResult): void {
       if (settled) return;
@@ -159,6 +173,7 @@ export function readBody(req: BodySource, limits: BodyLimits): Promise<BodyResul
     }
 
     function onData(chunk: Buffer): void {
+      progress++;
       stall?.refresh();
       const received = buffer.length + chunk.length;
       if (limits.maxBytes > 0 && received > limits.maxBytes) {

@@ -59,7 +59,13 @@ import {
   pickHeaders,
   retryAfterSeconds,
 } from "./forward.ts";
-import { budgetedGzip, InflateReservation, withInflateReservation } from "./inflate.ts";
+import {
+  budgetedBody,
+  budgetedGzip,
+  budgetedJsonOptions,
+  InflateReservation,
+  withInflateReservation,
+} from "./inflate.ts";
 import { type BodyResult, precheckBody, readBody, timeoutMessage } from "./limits.ts";
 import { remapConnectParseError, remapGrpcParseError } from "./parse-error.ts";
 import {
@@ -172,6 +178,7 @@ export function createPushHandler(settings: () => LiveSettings, logger: Logger):
     if (handler === undefined || handlerLimit !== readMaxBytes) {
       const router: ConnectRouter = createConnectRouter({
         acceptCompression: [budgetedGzip],
+        jsonOptions: budgetedJsonOptions,
         ...(readMaxBytes > 0 ? { readMaxBytes } : {}),
       });
       router.service(PusherService, impl);
@@ -322,7 +329,7 @@ function whenClosed(res: NodeServerResponse): Promise<void> {
 function bodyOf(result: Exclude<BodyResult, { kind: "aborted" }>): AsyncIterable<Uint8Array> {
   switch (result.kind) {
     case "ok":
-      return once(result.body);
+      return budgetedBody(result.body);
     case "too_large":
       return failing(
         new ConnectError(
@@ -350,18 +357,13 @@ function universalRequest(
 ): UniversalServerRequest | undefined {
   try {
     const uReq = universalRequestFromNodeRequest(req, res, undefined, undefined);
-    if (result.kind !== "ok") {
-      // connect checks a declared length before reading; make it read our error instead
-      uReq.header.delete("Content-Length");
-    }
+    // connect checks a declared length before reading (make it read our error instead), and with one it
+    // allocates its copy of the body before reading it (without one, after: see budgetedBody)
+    uReq.header.delete("Content-Length");
     return { ...uReq, body: bodyOf(result) };
   } catch {
     return undefined; // no authority (an HTTP/1.0 request without Host)
   }
-}
-
-async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
-  yield bytes;
 }
 
 // biome-ignore lint/correctness/useYield: it only ever fails, on the first read.
