@@ -9,7 +9,9 @@
  *
  * On a change of the `http` block the server is rebuilt; if the address and port stay the same the listening
  * socket is kept and only new connections go to the new stack, so no connection is refused in between.
- * Connections of the old stack finish their requests within `graceful_shutdown_timeout`.
+ * Connections of the old stack are never closed under a client that may be sending on them: each finishes its
+ * request (answered with `Connection: close`), idle ones close after their next request or keep-alive timeout,
+ * all within `graceful_shutdown_timeout` (see `ProtocolStack.drain`, docs/reliability-receive.md).
  */
 import * as http from "node:http";
 import * as http2 from "node:http2";
