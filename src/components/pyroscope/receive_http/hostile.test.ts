@@ -48,7 +48,8 @@ function exchange(port: number, data: string | Buffer, options: { reset?: boolea
       socket.destroy();
       resolve(got);
     };
-    const cap = setTimeout(done, options.capMs ?? 1000);
+    // generous: under a loaded machine an answer can take over a second (the cap only bounds silent cases)
+    const cap = setTimeout(done, options.capMs ?? 3000);
     socket.on("data", (d: Buffer) => {
       got += d.toString("latin1");
       clearTimeout(quiet);

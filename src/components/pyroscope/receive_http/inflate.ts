@@ -1,23 +1,34 @@
 /**
- * gzip for push bodies, counted against `max_inflight_body_size` as it inflates.
+ * What connect's handler makes of a push body, counted against `max_inflight_body_size` before it is
+ * allocated: the copy of the body it reads (connect always copies it once), what a gzip body inflates to, and
+ * what a JSON body decodes to.
  *
  * connect-node's gzip inflates a whole message before anything looks at its size, bounded only by
  * `max_request_body_size`: a 250 KiB body can inflate to 256 MiB, while the in-flight budget has counted
- * only the 250 KiB that arrived. A handful of such requests at once would take gigabytes. Here the inflated
- * bytes are reserved from the same budget chunk by chunk, so a body that would inflate past what is left is
- * refused with `resource_exhausted` + `Retry-After` (as a body over the budget is), before it is inflated.
+ * only the 250 KiB that arrived. Here the size the gzip trailer declares is checked against the limit and
+ * reserved before inflating, and zlib inflates into one buffer of that size; a stream that inflates to more
+ * than it declared continues into a `BudgetedBuffer` reserved as it grows. A body that would inflate past
+ * the limit gets `resource_exhausted` as connect-node words it, one past what is left of the budget gets
+ * `resource_exhausted` + `Retry-After` (as a body over the budget does), before it is inflated.
  *
- * The request's reservation travels with the request through connect-es (which calls `decompress` without
- * any request context) in an `AsyncLocalStorage`; the push handler releases it when the request is done.
+ * JSON decoding takes several times the body: the text, `JSON.parse`'s tree, then the message with its bytes
+ * fields decoded. `JSON_DECODE_FACTOR` times the body is reserved before decoding starts; a JSON body that
+ * cannot fit even in an empty budget is refused for good (no `Retry-After`): send it as binary protobuf.
+ *
+ * The request's reservation travels with the request through connect-es (which calls `decompress` and the
+ * text decoder without any request context) in an `AsyncLocalStorage`; the push handler releases it when
+ * the request is done.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { createGunzip } from "node:zlib";
+import type { JsonReadOptions, JsonWriteOptions } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Compression } from "@connectrpc/connect/protocol";
 import { compressionGzip } from "@connectrpc/connect-node";
+import { BudgetedBuffer } from "./budgeted-buffer.ts";
 import type { InflightBudget } from "./limits.ts";
 
-/** The bytes one request holds of the budget for its inflated bodies. */
+/** The bytes one request holds of the budget for what connect makes of its body (copied, inflated, decoded). */
 export class InflateReservation {
   readonly budget: InflightBudget;
   #reserved = 0;
@@ -33,6 +44,11 @@ export class InflateReservation {
     return true;
   }
 
+  /** Takes over bytes already reserved from the same budget (given back by `release`). */
+  adopt(bytes: number): void {
+    this.#reserved += bytes;
+  }
+
   /** Gives back everything reserved so far. */
   release(): void {
     this.budget.release(this.#reserved);
@@ -42,7 +58,7 @@ export class InflateReservation {
 
 const current = new AsyncLocalStorage<InflateReservation>();
 
-/** Runs `fn` (a whole push request) with `reservation` counting what `budgetedGzip` inflates for it. */
+/** Runs `fn` (a whole push request) with `reservation` counting what connect's handler makes of its body. */
 export function withInflateReservation<T>(reservation: InflateReservation, fn: () => Promise<T>): Promise<T> {
   return current.run(reservation, fn);
 }
@@ -84,15 +100,32 @@ function inflate(
   readMaxBytes: number,
   reservation: InflateReservation,
 ): Promise<Uint8Array<ArrayBuffer>> {
+  const budget = reservation.budget;
+  // RFC 1952's ISIZE: a gzip stream inflates to at least what its (last) member declares
+  const declared = declaredInflatedSize(bytes);
+  if (declared !== undefined && readMaxBytes > 0 && declared > readMaxBytes) {
+    return Promise.reject(tooLarge(readMaxBytes));
+  }
+  // zlib's output buffer, sized so that an honest stream inflates into it in one piece (no copy); at least
+  // INFLATE_CHUNK_BYTES (a stream that understates its size must not inflate in tiny steps) when that fits
+  const exact = (declared ?? 0) + 1;
+  let chunkSize = Math.max(exact, INFLATE_CHUNK_BYTES);
+  if (!reservation.tryReserve(chunkSize)) {
+    chunkSize = Math.max(exact, MIN_INFLATE_CHUNK_BYTES);
+    if (!reservation.tryReserve(chunkSize)) return Promise.reject(overBudget(budget.limit));
+  }
   return new Promise((resolve, reject) => {
-    const gunzip = createGunzip();
-    const chunks: Buffer[] = [];
+    const gunzip = createGunzip({ chunkSize });
+    let first: Buffer | undefined;
+    // only when the stream inflates to more than it declared: the pieces are copied together
+    let joined: BudgetedBuffer | undefined;
     let size = 0;
     let failed = false;
     const fail = (err: ConnectError): void => {
       if (failed) return;
       failed = true;
-      chunks.length = 0;
+      first = undefined;
+      joined?.discard();
       gunzip.destroy();
       reject(err);
     };
@@ -103,25 +136,49 @@ function inflate(
         fail(tooLarge(readMaxBytes));
         return;
       }
-      if (!reservation.tryReserve(chunk.length)) {
-        fail(overBudget(reservation.budget.limit));
+      if (first === undefined && joined === undefined) {
+        first = chunk;
         return;
       }
-      chunks.push(chunk);
+      if (joined === undefined) {
+        joined = new BudgetedBuffer(budget, readMaxBytes > 0 ? readMaxBytes : undefined);
+        if (first !== undefined && !joined.append(first)) {
+          fail(overBudget(budget.limit));
+          return;
+        }
+        first = undefined;
+      }
+      if (!joined.append(chunk)) fail(overBudget(budget.limit));
     });
     gunzip.on("error", (err) => fail(inflateFailed(err)));
     gunzip.on("end", () => {
       if (failed) return;
-      const out = new Uint8Array(size);
-      let at = 0;
-      for (const c of chunks) {
-        out.set(c, at);
-        at += c.length;
+      let out: Buffer = first ?? Buffer.alloc(0);
+      if (joined !== undefined) {
+        const taken = joined.take();
+        reservation.adopt(taken.reserved);
+        out = taken.bytes;
       }
-      resolve(out);
+      resolve(new Uint8Array(out.buffer as ArrayBuffer, out.byteOffset, out.length));
     });
     gunzip.end(bytes);
   });
+}
+
+/** zlib's output buffer size when the declared size is smaller (zlib's own default is 16 KiB). */
+const INFLATE_CHUNK_BYTES = 256 * 1024;
+
+/** zlib's smallest output buffer (its minimum), for when not even `INFLATE_CHUNK_BYTES` fits the budget. */
+const MIN_INFLATE_CHUNK_BYTES = 64;
+
+/**
+ * The inflated size a gzip stream declares in its trailer (RFC 1952 ISIZE, the last member's size modulo
+ * 2^32, so a lower bound of the whole), or undefined when the bytes do not start like gzip.
+ */
+export function declaredInflatedSize(bytes: Uint8Array): number | undefined {
+  const n = bytes.length;
+  if (n < 18 || bytes[0] !== 0x1f || bytes[1] !== 0x8b || bytes[2] !== 8) return undefined;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, n).readUInt32LE(n - 4);
 }
 
 /**
@@ -139,3 +196,51 @@ export const budgetedGzip: Compression = {
     return inflate(bytes, readMaxBytes, reservation);
   },
 };
+
+/**
+ * How many times its size decoding a JSON push takes at most: the text (1×), `JSON.parse`'s tree (about 1×,
+ * mostly the base64 strings) and the decoded bytes (0.75×), rounded up.
+ */
+export const JSON_DECODE_FACTOR = 3;
+
+/**
+ * connect's JSON options for the push handler: the text decoder (the first step of connect's JSON parsing)
+ * reserves `JSON_DECODE_FACTOR` times the body before anything is decoded.
+ */
+export const budgetedJsonOptions: Partial<JsonReadOptions & JsonWriteOptions> = {
+  ignoreUnknownFields: true, // connect's default, kept
+  // not in connect's option type, but read by its JSON serialization (createJsonSerialization)
+  ...{ textDecoder: { decode: decodeJsonText } },
+};
+
+function decodeJsonText(data?: Uint8Array): string {
+  if (data === undefined) return "";
+  const reservation = current.getStore();
+  if (reservation !== undefined) {
+    const cost = data.length * JSON_DECODE_FACTOR;
+    if (!reservation.tryReserve(cost)) {
+      const limit = reservation.budget.limit;
+      // with the body and connect's copy of it held too, this body can never be decoded within the budget
+      throw cost + 2 * data.length > limit
+        ? new ConnectError(
+            `JSON push too large to decode within max_inflight_body_size (${limit} bytes): decoding ${data.length} bytes of JSON takes ${cost} bytes more; send binary protobuf instead`,
+            Code.ResourceExhausted,
+          )
+        : overBudget(limit);
+    }
+  }
+  return Buffer.from(data.buffer, data.byteOffset, data.length).toString("utf8");
+}
+
+/**
+ * The request body as connect's handler reads it. connect copies a body once (into one buffer, or into each
+ * gRPC message); that copy is reserved before connect reads the body, and refused like a body over the
+ * budget when it does not fit.
+ */
+export async function* budgetedBody(bytes: Uint8Array): AsyncIterable<Uint8Array> {
+  const reservation = current.getStore();
+  if (reservation !== undefined && !reservation.tryReserve(bytes.length)) {
+    throw overBudget(reservation.budget.limit);
+  }
+  yield bytes;
+}

@@ -24,7 +24,7 @@ import {
   type LiveSettings,
   pickHeaders,
 } from "./forward.ts";
-import { type BodyResult, precheckBody, readBody } from "./limits.ts";
+import { type BodyResult, precheckBody, readBody, timeoutMessage } from "./limits.ts";
 import { publishIngest } from "./live.ts";
 import { closeAfterResponse, sendEmpty, sendText } from "./respond.ts";
 import type { Exchange, RouteHandler } from "./router.ts";
@@ -128,10 +128,6 @@ function answerBodyProblem(ex: Exchange, problem: Exclude<BodyResult, { kind: "o
       );
     case "timeout":
       closeAfterResponse(req, res);
-      return sendText(
-        res,
-        408,
-        `request body not received within ${problem.timeoutMs}ms (server_read_timeout)`,
-      );
+      return sendText(res, 408, timeoutMessage(problem));
   }
 }

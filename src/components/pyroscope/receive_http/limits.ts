@@ -1,10 +1,11 @@
 /**
- * Bounded request bodies: a per-request size limit, a budget shared by every request in flight, and a read
- * deadline, all enforced while the body streams in, so an oversized or slow upload never sits in memory in
+ * Bounded request bodies: a per-request size limit, a budget shared by every request in flight (counting
+ * bytes as they arrive), a read deadline and a stall deadline, all enforced while the body streams in, so an oversized or slow upload never sits in memory in
  * full. Alloy has none of these (it reads any body whole, bounded only by the read timeout).
  */
 import type { IncomingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
+import { BudgetedBuffer } from "./budgeted-buffer.ts";
 
 /** The total bytes of request bodies held at once, shared by all requests of one component. */
 export class InflightBudget {
@@ -27,6 +28,11 @@ export class InflightBudget {
 
   get used(): number {
     return this.#used;
+  }
+
+  /** The bytes that can still be reserved (`Infinity` when unlimited). */
+  get available(): number {
+    return this.#limit === 0 ? Number.POSITIVE_INFINITY : Math.max(0, this.#limit - this.#used);
   }
 
   /** Whether `bytes` more fit; reserves them when they do. */
@@ -53,7 +59,19 @@ export interface BodyLimits {
   readonly budget: InflightBudget;
   /** Milliseconds the whole body may take to arrive; 0 means no deadline. */
   readonly timeoutMs: number;
+  /**
+   * Milliseconds a body may go without a single byte arriving before it is given up and its budget
+   * released (`BODY_STALL_MS`, bounded by `timeoutMs`); 0 means none.
+   */
+  readonly stallMs: number;
 }
+
+/**
+ * How long a body may stall (no byte arriving) before it is given up. Alloy bounds only the whole request
+ * (`server_read_timeout`, 30 s by default); a body that has taken budget and stopped would hold it that long.
+ * A live client on a healthy connection never pauses this long mid-body.
+ */
+export const BODY_STALL_MS = 10_000;
 
 /**
  * The result of reading a body. On `ok`, `reserved` bytes of the budget are held for the caller, who must
@@ -63,7 +81,12 @@ export type BodyResult =
   | { readonly kind: "ok"; readonly body: Buffer; readonly reserved: number }
   | { readonly kind: "too_large"; readonly limit: number }
   | { readonly kind: "over_budget"; readonly limit: number }
-  | { readonly kind: "timeout"; readonly timeoutMs: number }
+  | {
+      readonly kind: "timeout";
+      readonly timeoutMs: number;
+      /** Which deadline passed: the whole request's, or the one for a body that stopped arriving. */
+      readonly setting: "server_read_timeout" | "stall";
+    }
   | { readonly kind: "aborted" };
 
 /** What a request must offer to be read: Node's HTTP/1 and HTTP/2 compatibility requests both do. */
@@ -79,7 +102,7 @@ export function declaredLength(headers: IncomingHttpHeaders): number | undefined
 
 /**
  * Checks a request before its body is read: a declared length over the limit, or over what the budget has
- * left, fails at once (also used to answer `Expect: 100-continue` without inviting the body).
+ * left now (nothing is reserved for it yet: the bytes are reserved as they arrive), fails at once (also used to answer `Expect: 100-continue` without inviting the body).
  */
 export function precheckBody(
   headers: IncomingHttpHeaders,
@@ -93,35 +116,50 @@ export function precheckBody(
 }
 
 /**
- * Reads a whole body into one Buffer. With a `Content-Length` the Buffer is allocated once and filled in
- * place; otherwise the chunks are joined at the end (a single chunk is used as it is). Stops reading at the
- * first broken limit and leaves the stream paused: the caller answers and closes the connection.
+ * Reads a whole body into one Buffer, reserving budget for the bytes as they arrive (see `BudgetedBuffer`):
+ * a declared `Content-Length` reserves nothing by itself, so connections that announce a large body and
+ * never send it hold no budget. A body that stops arriving for `stallMs` is given up (its budget released)
+ * even while `server_read_timeout` has not passed. Stops reading at the first broken limit and leaves the
+ * stream paused: the caller answers and closes the connection.
  */
 export function readBody(req: BodySource, limits: BodyLimits): Promise<BodyResult> {
   const early = precheckBody(req.headers, limits);
   if (early !== undefined) return Promise.resolve(early);
   const declared = declaredLength(req.headers);
-  let reserved = 0;
-  let target: Buffer | undefined;
-  if (declared !== undefined) {
-    limits.budget.tryReserve(declared); // fits: checked by precheckBody just now
-    reserved = declared;
-    target = Buffer.allocUnsafe(declared);
-  }
-  const chunks: Buffer[] = [];
-  let received = 0;
+  const buffer = new BudgetedBuffer(
+    limits.budget,
+    declared ?? (limits.maxBytes > 0 ? limits.maxBytes : undefined),
+  );
 
   return new Promise<BodyResult>((resolve) => {
     let settled = false;
     const timer =
       limits.timeoutMs > 0
-        ? setTimeout(() => settle({ kind: "timeout", timeoutMs: limits.timeoutMs }), limits.timeoutMs)
+        ? setTimeout(
+            () => settle({ kind: "timeout", timeoutMs: limits.timeoutMs, setting: "server_read_timeout" }),
+            limits.timeoutMs,
+          )
         : undefined;
+    const stallMs = limits.stallMs;
+    const stall =
+      stallMs > 0 && (limits.timeoutMs <= 0 || stallMs < limits.timeoutMs)
+        ? setTimeout(() => {
+            // Timers run before pending I/O: after the event loop was blocked (a large decode), bytes that
+            // arrived meanwhile are read first, in this loop turn, and count as progress.
+            const seen = progress;
+            setImmediate(() => {
+              if (progress === seen) settle({ kind: "timeout", timeoutMs: stallMs, setting: "stall" });
+              else stall?.refresh();
+            });
+          }, stallMs)
+        : undefined;
+    let progress = 0;
 
     function settle(result: BodyResult): void {
       if (settled) return;
       settled = true;
       if (timer !== undefined) clearTimeout(timer);
+      if (stall !== undefined) clearTimeout(stall);
       req.off("data", onData);
       req.off("end", onEnd);
       req.off("error", onAbort);
@@ -129,47 +167,35 @@ export function readBody(req: BodySource, limits: BodyLimits): Promise<BodyResul
       req.off("close", onClose);
       if (result.kind !== "ok") {
         req.pause();
-        limits.budget.release(reserved);
-        chunks.length = 0;
+        buffer.discard();
       }
       resolve(result);
     }
 
     function onData(chunk: Buffer): void {
-      const start = received;
-      received += chunk.length;
+      progress++;
+      stall?.refresh();
+      const received = buffer.length + chunk.length;
       if (limits.maxBytes > 0 && received > limits.maxBytes) {
         settle({ kind: "too_large", limit: limits.maxBytes });
         return;
       }
-      if (target !== undefined) {
-        if (received > target.length) {
-          settle({ kind: "aborted" }); // more than the declared length: a broken client
-          return;
-        }
-        chunk.copy(target, start);
+      if (declared !== undefined && received > declared) {
+        settle({ kind: "aborted" }); // more than the declared length: a broken client
         return;
       }
-      if (!limits.budget.tryReserve(chunk.length)) {
+      if (!buffer.append(chunk)) {
         settle({ kind: "over_budget", limit: limits.budget.limit });
-        return;
       }
-      reserved += chunk.length;
-      chunks.push(chunk);
     }
 
     function onEnd(): void {
-      if (target !== undefined) {
-        if (received !== target.length) {
-          settle({ kind: "aborted" });
-          return;
-        }
-        settle({ kind: "ok", body: target, reserved });
+      if (declared !== undefined && buffer.length !== declared) {
+        settle({ kind: "aborted" });
         return;
       }
-      const body =
-        chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : Buffer.concat(chunks, received);
-      settle({ kind: "ok", body, reserved });
+      const { bytes, reserved } = buffer.take();
+      settle({ kind: "ok", body: bytes, reserved });
     }
 
     function onAbort(): void {
@@ -186,4 +212,11 @@ export function readBody(req: BodySource, limits: BodyLimits): Promise<BodyResul
     req.on("aborted", onAbort);
     req.on("close", onClose);
   });
+}
+
+/** The text a client gets for a body that did not arrive in time. */
+export function timeoutMessage(result: Extract<BodyResult, { kind: "timeout" }>): string {
+  return result.setting === "stall"
+    ? `request body stalled: no bytes received for ${result.timeoutMs}ms`
+    : `request body not received within ${result.timeoutMs}ms (server_read_timeout)`;
 }

@@ -37,7 +37,7 @@ import { type ForwardedHeaders, isRetryable, type PushRequest } from "../../../p
 import { ingestAnswer } from "./answer.ts";
 import { answerDeadline, clientGoneSignal, forwardToAll, type LiveSettings, pickHeaders } from "./forward.ts";
 import { budgetedGzip, InflateReservation, withInflateReservation } from "./inflate.ts";
-import { type BodyResult, precheckBody, readBody } from "./limits.ts";
+import { type BodyResult, precheckBody, readBody, timeoutMessage } from "./limits.ts";
 import type { OtlpMetrics } from "./metrics.ts";
 import { remapGrpcParseError } from "./parse-error.ts";
 import { closeAfterResponse, isHttp2, type NodeServerResponse, sendText } from "./respond.ts";
@@ -383,7 +383,7 @@ function describeBodyProblem(
         true,
       ];
     case "timeout":
-      return [408, `request body not received within ${problem.timeoutMs}ms (server_read_timeout)`, false];
+      return [408, timeoutMessage(problem), false];
   }
 }
 

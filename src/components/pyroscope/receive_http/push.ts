@@ -53,8 +53,14 @@ import type { ForwardedHeaders, PushRequest as SeriesRequest } from "../../../py
 import { type ComponentTap, NO_TAP } from "../../../runtime/livedebugging/hub.ts";
 import { pushError } from "./answer.ts";
 import { answerDeadline, clientGoneSignal, forwardToAll, type LiveSettings, pickHeaders } from "./forward.ts";
-import { budgetedGzip, InflateReservation, withInflateReservation } from "./inflate.ts";
-import { type BodyResult, precheckBody, readBody } from "./limits.ts";
+import {
+  budgetedBody,
+  budgetedGzip,
+  budgetedJsonOptions,
+  InflateReservation,
+  withInflateReservation,
+} from "./inflate.ts";
+import { type BodyResult, precheckBody, readBody, timeoutMessage } from "./limits.ts";
 import { publishPush } from "./live.ts";
 import { remapConnectParseError, remapGrpcParseError } from "./parse-error.ts";
 import {
@@ -152,6 +158,7 @@ export function createPushHandler(
     if (handler === undefined || handlerLimit !== readMaxBytes) {
       const router: ConnectRouter = createConnectRouter({
         acceptCompression: [budgetedGzip],
+        jsonOptions: budgetedJsonOptions,
         ...(readMaxBytes > 0 ? { readMaxBytes } : {}),
       });
       router.service(PusherService, impl);
@@ -302,7 +309,7 @@ function whenClosed(res: NodeServerResponse): Promise<void> {
 function bodyOf(result: Exclude<BodyResult, { kind: "aborted" }>): AsyncIterable<Uint8Array> {
   switch (result.kind) {
     case "ok":
-      return once(result.body);
+      return budgetedBody(result.body);
     case "too_large":
       return failing(
         new ConnectError(
@@ -319,12 +326,7 @@ function bodyOf(result: Exclude<BodyResult, { kind: "aborted" }>): AsyncIterable
         ),
       );
     case "timeout":
-      return failing(
-        new ConnectError(
-          `request body not received within ${result.timeoutMs}ms (server_read_timeout)`,
-          Code.DeadlineExceeded,
-        ),
-      );
+      return failing(new ConnectError(timeoutMessage(result), Code.DeadlineExceeded));
   }
 }
 
@@ -335,18 +337,13 @@ function universalRequest(
 ): UniversalServerRequest | undefined {
   try {
     const uReq = universalRequestFromNodeRequest(req, res, undefined, undefined);
-    if (result.kind !== "ok") {
-      // connect checks a declared length before reading; make it read our error instead
-      uReq.header.delete("Content-Length");
-    }
+    // connect checks a declared length before reading (make it read our error instead), and with one it
+    // allocates its copy of the body before reading it (without one, after: see budgetedBody)
+    uReq.header.delete("Content-Length");
     return { ...uReq, body: bodyOf(result) };
   } catch {
     return undefined; // no authority (an HTTP/1.0 request without Host)
   }
-}
-
-async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
-  yield bytes;
 }
 
 // biome-ignore lint/correctness/useYield: it only ever fails, on the first read.

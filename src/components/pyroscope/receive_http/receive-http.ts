@@ -15,7 +15,7 @@ import { liveTap } from "../../../runtime/livedebugging/hub.ts";
 import type { ReceiveHttpArguments } from "./arguments.ts";
 import type { LiveSettings } from "./forward.ts";
 import { createIngestHandler } from "./ingest.ts";
-import { InflightBudget } from "./limits.ts";
+import { BODY_STALL_MS, InflightBudget } from "./limits.ts";
 import { createOtlpMetrics, createServerMetrics } from "./metrics.ts";
 import { createOtlpHandler } from "./otlp.ts";
 import { createPushHandler } from "./push.ts";
@@ -39,7 +39,7 @@ export class ReceiveHttp implements Component<ReceiveHttpArguments> {
     this.#live = {
       receivers: [],
       forwardHeaders: [],
-      bodyLimits: { maxBytes: 0, budget: this.#budget, timeoutMs: 0 },
+      bodyLimits: { maxBytes: 0, budget: this.#budget, timeoutMs: 0, stallMs: 0 },
       answerWithinMs: 0,
     };
     const settings = () => this.#live;
@@ -102,6 +102,7 @@ export class ReceiveHttp implements Component<ReceiveHttpArguments> {
         maxBytes: args.max_request_body_size,
         budget: this.#budget,
         timeoutMs: args.http.server_read_timeout,
+        stallMs: BODY_STALL_MS,
       },
       answerWithinMs: args.http.server_write_timeout,
     };

@@ -9,7 +9,9 @@
  *
  * On a change of the `http` block the server is rebuilt; if the address and port stay the same the listening
  * socket is kept and only new connections go to the new stack, so no connection is refused in between.
- * Connections of the old stack finish their requests within `graceful_shutdown_timeout`.
+ * Connections of the old stack are never closed under a client that may be sending on them: each finishes its
+ * request (answered with `Connection: close`), idle ones close after their next request or keep-alive timeout,
+ * all within `graceful_shutdown_timeout` (see `ProtocolStack.drain`, docs/reliability-receive.md).
  */
 import * as http from "node:http";
 import * as http2 from "node:http2";
@@ -37,6 +39,8 @@ export class ProtocolStack implements SocketSink {
   readonly #h2: http2.Http2Server | http2.Http2SecureServer | undefined;
   readonly #sockets = new Set<Socket>();
   readonly #sessions = new Set<http2.ServerHttp2Session>();
+  /** HTTP/1 responses not yet finished, to mark `Connection: close` when draining. */
+  readonly #active = new Set<NodeServerResponse>();
   #draining = false;
   #onIdle: (() => void) | undefined;
 
@@ -150,15 +154,23 @@ export class ProtocolStack implements SocketSink {
   }
 
   /**
-   * Stops taking requests: idle connections close now, busy ones after their current request, and whatever
-   * is left after `graceMs` is closed hard. Resolves when every connection of this stack is closed.
+   * Stops taking requests without resetting a connection a client may be using. A request in flight is
+   * answered, with `Connection: close` on HTTP/1.1 (HTTP/2 sessions get a GOAWAY), and the connection then
+   * closes. An idle keep-alive connection is not closed under the client, which may be sending on it at this
+   * very moment: it stays open until its next request (answered with `Connection: close`) or until its
+   * keep-alive timeout, which the client knows. With `closeIdle` (stopping the process) idle connections
+   * are closed at once instead, as Go's `Server.Shutdown` does. Whatever is left after `graceMs` is closed
+   * hard. Resolves when every connection of this stack is closed.
    */
-  drain(graceMs: number): Promise<void> {
+  drain(graceMs: number, closeIdle: boolean): Promise<void> {
     this.#draining = true;
-    this.#http1?.closeIdleConnections();
+    for (const res of this.#active) {
+      if (!res.headersSent && !("stream" in res)) res.setHeader("Connection", "close");
+    }
     for (const session of this.#sessions) {
       session.close();
     }
+    if (closeIdle || this.#config.server_idle_timeout <= 0) this.closeIdle();
     const stopServers = () => {
       // Node's HTTP/1 servers stop their timeout checks on close(); they never listened, so ignore the error.
       this.#http1?.close(() => {});
@@ -180,9 +192,25 @@ export class ProtocolStack implements SocketSink {
     });
   }
 
+  /**
+   * Closes the HTTP/1 connections with no request in progress (the process is stopping). A connection with a
+   * request partly received or not yet answered is left to finish.
+   */
+  closeIdle(): void {
+    if (this.#http1 !== undefined) {
+      this.#http1.closeIdleConnections();
+      return;
+    }
+    // HTTP/1.1 over an HTTP/2 TLS server (allowHTTP1) is served by the same server object
+    const h2 = this.#h2 as { closeIdleConnections?: () => void } | undefined;
+    h2?.closeIdleConnections?.();
+  }
+
   #handle(req: NodeServerRequest, res: NodeServerResponse, expectsContinue: boolean): void {
-    if (this.#draining && req.httpVersionMajor < 2) {
-      res.setHeader("Connection", "close");
+    if (req.httpVersionMajor < 2) {
+      if (this.#draining) res.setHeader("Connection", "close");
+      this.#active.add(res);
+      res.once("close", () => this.#active.delete(res));
     }
     const writeTimeout = this.#config.server_write_timeout;
     if (writeTimeout > 0) {
@@ -199,9 +227,6 @@ export class ProtocolStack implements SocketSink {
         }
       }, writeTimeout);
       res.once("close", () => clearTimeout(timer));
-    }
-    if (this.#draining) {
-      res.once("close", () => this.#http1?.closeIdleConnections());
     }
     this.#listener(req, res, expectsContinue);
   }
@@ -277,7 +302,8 @@ export class HttpServer {
   #config: HttpArguments | undefined;
   #listener: Listener | undefined;
   #stack: ProtocolStack | undefined;
-  readonly #draining = new Set<Promise<void>>();
+  /** Stacks replaced or stopped whose connections are still finishing, with when they are all closed. */
+  readonly #draining = new Map<ProtocolStack, Promise<void>>();
 
   constructor(metrics: ServerMetrics, listener: RequestListener, logger: Logger) {
     this.#tracker = new ConnectionTracker(0, metrics);
@@ -319,7 +345,7 @@ export class HttpServer {
           this.#logger,
         );
       } catch (err) {
-        void stack.drain(0);
+        void stack.drain(0, true);
         throw new Error(`failed to create server: ${(err as Error).message}`);
       }
       this.#listener?.close();
@@ -331,7 +357,7 @@ export class HttpServer {
     const previous = this.#stack;
     this.#stack = stack;
     this.#config = config;
-    if (previous !== undefined) this.#track(previous.drain(graceMs));
+    if (previous !== undefined) this.#drain(previous, graceMs, false);
     const address = listener.address;
     this.#logger.info(
       { address: address.address, port: address.port, tls: stack.tls, http2: config.http2.enabled },
@@ -346,12 +372,15 @@ export class HttpServer {
     const stack = this.#stack;
     this.#stack = undefined;
     this.#config = undefined;
-    if (stack !== undefined) this.#track(stack.drain(graceMs));
-    await Promise.all(this.#draining);
+    // stacks still draining from earlier reloads: their idle connections are not waited for either
+    for (const old of this.#draining.keys()) old.closeIdle();
+    if (stack !== undefined) this.#drain(stack, graceMs, true);
+    await Promise.all(this.#draining.values());
   }
 
-  #track(p: Promise<void>): void {
-    this.#draining.add(p);
-    void p.then(() => this.#draining.delete(p));
+  #drain(stack: ProtocolStack, graceMs: number, closeIdle: boolean): void {
+    const done = stack.drain(graceMs, closeIdle);
+    this.#draining.set(stack, done);
+    void done.then(() => this.#draining.delete(stack));
   }
 }
