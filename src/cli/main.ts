@@ -47,6 +47,10 @@ function usage(): string {
     "Commands:",
     ...lines,
     "",
+    "Flags:",
+    "  -h, --help      help for profile-relay",
+    "  -v, --version   print the version",
+    "",
     "Run `profile-relay <command> --help` for a command's flags.",
     "",
   ].join("\n");

@@ -22,7 +22,13 @@ import { configSecrets } from "./config-secrets.ts";
 import { Controller } from "./controller.ts";
 import { type BodyDecoder, defaultDecoder, isStdlibName } from "./decoder.ts";
 import { createLogging, errorText, type Logging } from "./logging.ts";
-import { ConfigMetrics, METRICS_CONTENT_TYPE, renderMetrics, sourcesHash } from "./metrics.ts";
+import {
+  ConfigMetrics,
+  METRICS_CONTENT_TYPE,
+  registerBuildInfo,
+  renderMetrics,
+  sourcesHash,
+} from "./metrics.ts";
 import type { ComponentRegistry } from "./registry.ts";
 
 export interface AgentOptions {
@@ -74,6 +80,7 @@ export class Agent {
     this.logger = this.#logging.logger;
     this.#metrics = new Registry();
     collectDefaultMetrics({ register: this.#metrics });
+    registerBuildInfo(this.#metrics);
     this.#configMetrics = new ConfigMetrics(this.#metrics);
     this.controller = new Controller({
       registry: options.registry,
