@@ -242,7 +242,33 @@ function waitForSignals(agent: Agent, stderr: (text: string) => void): Promise<n
     process.on("SIGHUP", onHangup);
     process.on("SIGINT", onStop);
     process.on("SIGTERM", onStop);
+    watchLauncher(agent, onStop);
   });
+}
+
+/** How often `watchLauncher` looks at the parent process. */
+const LAUNCHER_POLL_MS = 1_000;
+
+/**
+ * Started by npm (`npx profile-relay run`, an npm script), the relay runs under `sh -c`, and npm passes the
+ * signals it gets to that shell only: on SIGTERM the shell exits and the relay would be left running,
+ * holding its ports. So when npm started it (npm sets `npm_lifecycle_event`), the relay stops as it does on
+ * SIGTERM once its parent is gone. Otherwise (a service manager, a container, `nohup`) the parent does not
+ * matter.
+ */
+function watchLauncher(agent: Agent, stop: () => void): void {
+  if (process.env["npm_lifecycle_event"] === undefined) return;
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    agent.logger.warn(
+      { parent_pid: parent },
+      "the npm process that started profile-relay is gone; shutting down (run the profile-relay bin directly to manage it with signals)",
+    );
+    stop();
+  }, LAUNCHER_POLL_MS);
+  timer.unref();
 }
 
 /**
