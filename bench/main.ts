@@ -7,7 +7,7 @@
  * - relay: profile-relay with `pyroscope.receive_http → pyroscope.write`;
  * - queue: the same with `pyroscope.write`'s durable queue (skipped while `validate` refuses `queue`).
  *
- * Prints the tables, writes `bench/results/latest.{json,md}` and, on a full run, the README's table.
+ * Prints the tables, writes `bench/results/latest.{json,md}` and, on a full run, the table in docs/performance.md.
  * `--quick` runs a few short cases (under a minute). See `parseOptions` for every flag.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -412,12 +412,12 @@ async function main(): Promise<number> {
   writeFileSync(join(results, `${name}.md`), markdown);
   log(`wrote bench/results/${name}.json and bench/results/${name}.md in ${elapsed()}`);
   if (options.writeReadme && name !== "partial") {
-    const readmePath = join(REPO_ROOT, "README.md");
+    const readmePath = join(REPO_ROOT, "docs/performance.md");
     const readme = readFileSync(readmePath, "utf8");
     const next = replaceReadmeSection(readme, renderReadmeSection(report));
     if (next !== readme) {
       writeFileSync(readmePath, next);
-      log("updated the Performance table in README.md");
+      log("updated the table in docs/performance.md");
     }
   }
   return 0;

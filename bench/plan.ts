@@ -21,7 +21,7 @@ export interface BenchOptions {
   readonly targets: readonly TargetName[];
   /** Only cases whose id contains this text. */
   readonly only: string | undefined;
-  /** Rewrite the README's Performance table (full runs only, unless told otherwise). */
+  /** Rewrite the table in docs/performance.md (full runs only, unless told otherwise). */
   readonly writeReadme: boolean;
   /** Extra Node flags for the relay (e.g. `--cpu-prof`). */
   readonly relayNodeArgs: readonly string[];
