@@ -2,14 +2,18 @@
  * The documentation stays true to the code: the argument tables in docs/components.md are the components'
  * schemas (`npm run docs` regenerates them), and every ```alloy block in README.md and docs/*.md is formatted
  * as `profile-relay fmt` prints it (`fmt -t` passes) and, when it uses only profile-relay's components, passes
- * `validate` without a diagnostic (warnings included).
+ * `validate` without a diagnostic (warnings included); docs/metrics.md names every metric the agent serves.
  */
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { COMPONENTS_DOC, renderArgumentTables } from "../scripts/docs-args.ts";
 import { fmtCommand } from "../src/cli/fmt.ts";
 import { allComponents } from "../src/components/all.ts";
+import { Agent } from "../src/runtime/agent.ts";
 import { defaultDecoder, isStdlibName } from "../src/runtime/decoder.ts";
 import { createRegistry } from "../src/runtime/registry.ts";
 import { validateSources } from "../src/runtime/validate-config.ts";
@@ -121,4 +125,53 @@ describe("docs", () => {
       });
     }
   }
+});
+
+describe("docs/metrics.md", () => {
+  it("names every metric /metrics serves, with every component and the queue configured", async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), "profile-relay-docs-metrics-"));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const config = join(dir, "all.alloy");
+    await writeFile(
+      config,
+      `pyroscope.receive_http "in" {
+	http {
+		listen_address = "127.0.0.1"
+		listen_port    = 0
+	}
+	forward_to = [pyroscope.write.out.receiver, pyroscope.capture.local.receiver]
+}
+
+pyroscope.write "out" {
+	endpoint {
+		url = "http://127.0.0.1:1"
+	}
+
+	queue { }
+}
+
+pyroscope.capture "local" { }
+`,
+    );
+    const agent = await Agent.start({
+      configPath: config,
+      listenAddr: "127.0.0.1:0",
+      storagePath: join(dir, "data"),
+      minStability: "generally-available",
+      stopDeadlineMs: 10_000,
+      registry,
+      logOut: () => {},
+    });
+    t.after(() => agent.shutdown());
+    const load = await agent.reload();
+    assert.equal(load.error, undefined);
+    const families = [...(await agent.metrics()).matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!);
+    const doc = readFileSync(new URL("docs/metrics.md", ROOT), "utf8");
+    const missing = families.filter(
+      (name) => !/^(process|nodejs)_/.test(name) && !doc.includes(`\`${name}\``),
+    );
+    assert.ok(families.includes("pyroscope_write_queue_items"), "the queue's metrics are served");
+    assert.ok(families.includes("pyroscope_capture_store_bytes"), "the capture metrics are served");
+    assert.deepEqual(missing, [], "metrics served but not in docs/metrics.md");
+  });
 });
