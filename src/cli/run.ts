@@ -264,7 +264,7 @@ function watchLauncher(agent: Agent, stop: () => void): void {
     clearInterval(timer);
     agent.logger.warn(
       { parent_pid: parent },
-      "the npm process that started profile-relay is gone; shutting down (run the profile-relay bin directly to manage it with signals)",
+      "the process npm started profile-relay under is gone (npm passes signals to it only); shutting down",
     );
     stop();
   }, LAUNCHER_POLL_MS);
