@@ -2,7 +2,9 @@
  * `profile-relay run [flags] PATH`: runs the relay on a config file or a directory of `*.alloy` files, as
  * `alloy run` does. Flags keep Alloy's names. SIGHUP reloads the config; SIGINT/SIGTERM stop the components
  * (dependants first, in-flight work finishing within the stop deadline) and exit 0; a second signal exits at
- * once. A config that fails the initial load exits 1 with its diagnostics, never a stack trace.
+ * once; started by npm, the relay also stops when npm's shell (its parent) is gone. A path that cannot be read
+ * fails before anything listens; a config that fails the initial load exits 1 with its diagnostics, never a
+ * stack trace.
  *
  * This command owns the process (signal handlers, a last-resort exit after shutdown): tests start it as a
  * child process, or use `Agent` from `src/runtime/agent.ts` in-process.
