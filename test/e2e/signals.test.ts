@@ -44,11 +44,19 @@ interface Started {
   output(): string;
 }
 
-/** Runs npm with `args` in `cwd`, the project's pinned Node first on the PATH (as npm scripts see it). */
-function startNpm(args: readonly string[], cwd: string): Started {
+/**
+ * Runs npm with `args` in `cwd`, the project's pinned Node first on the PATH (as npm scripts see it), with its
+ * cache (where `npm exec` links the package, and npm's logs) in `cache`, so the test leaves nothing behind.
+ */
+function startNpm(args: readonly string[], cwd: string, cache: string): Started {
   const proc = spawn("npm", args, {
     cwd,
-    env: { ...process.env, PATH: `${BIN}${delimiter}${process.env["PATH"] ?? ""}` },
+    env: {
+      ...process.env,
+      PATH: `${BIN}${delimiter}${process.env["PATH"] ?? ""}`,
+      npm_config_cache: cache,
+      npm_config_update_notifier: "false",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -175,6 +183,7 @@ describe("signals reach the relay", { skip, timeout: 4 * STEP_TIMEOUT_MS }, () =
       const started = startNpm(
         ["start", "--", "--server.http.listen-addr=127.0.0.1:0", `--storage.path=${join(dir, "data")}`],
         dir,
+        join(dir, "npm-cache"),
       );
       await signalAndCheck(started, config, signal);
     });
@@ -195,6 +204,7 @@ describe("signals reach the relay", { skip, timeout: 4 * STEP_TIMEOUT_MS }, () =
         config,
       ],
       ROOT,
+      join(dir, "npm-cache"),
     );
     await signalAndCheck(started, config, "SIGTERM");
     assert.match(
