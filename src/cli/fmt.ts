@@ -20,9 +20,6 @@ fmt writes the result to stdout. -t (or --check) only checks: it exits non-zero 
 Usage:
   profile-relay fmt [flags] [FILE|-]...
 
-Aliases:
-  fmt, format
-
 Flags:
   -h, --help    help for fmt
   -t, --test    exit with non-zero when changes would be made. Cannot be used with -w/--write

@@ -47,6 +47,10 @@ function usage(): string {
     "Commands:",
     ...lines,
     "",
+    "Flags:",
+    "  -h, --help      help for profile-relay",
+    "  -v, --version   print the version",
+    "",
     "Run `profile-relay <command> --help` for a command's flags.",
     "",
   ].join("\n");
@@ -80,7 +84,11 @@ function isEntryPoint(): boolean {
   }
 }
 
-if (isEntryPoint()) {
+/**
+ * Runs the command line of this process and sets its exit code: for `node src/cli/main.ts` and for the
+ * `profile-relay` bin (`bin/profile-relay.js`), which imports this module.
+ */
+export function runMain(): void {
   main(process.argv.slice(2), processIO()).then(
     (code) => {
       process.exitCode = code;
@@ -91,3 +99,5 @@ if (isEntryPoint()) {
     },
   );
 }
+
+if (isEntryPoint()) runMain();

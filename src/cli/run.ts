@@ -2,7 +2,9 @@
  * `profile-relay run [flags] PATH`: runs the relay on a config file or a directory of `*.alloy` files, as
  * `alloy run` does. Flags keep Alloy's names. SIGHUP reloads the config; SIGINT/SIGTERM stop the components
  * (dependants first, in-flight work finishing within the stop deadline) and exit 0; a second signal exits at
- * once. A config that fails the initial load exits 1 with its diagnostics, never a stack trace.
+ * once; started by npm, the relay also stops when npm's shell (its parent) is gone. A path that cannot be read
+ * fails before anything listens; a config that fails the initial load exits 1 with its diagnostics, never a
+ * stack trace.
  *
  * This command owns the process (signal handlers, a last-resort exit after shutdown): tests start it as a
  * child process, or use `Agent` from `src/runtime/agent.ts` in-process.
@@ -12,7 +14,8 @@ import { cliRegistry } from "../runtime/cli-registry.ts";
 import { RegistryError } from "../runtime/registry.ts";
 import { printDiagnostics } from "../syntax/diagnostic-printer.ts";
 import { parseDuration } from "../syntax/duration.ts";
-import { type FlagSpec, flagsHelp, parseCommandLine, stringFlag } from "./flags.ts";
+import { ConfigReadError, readConfigSources } from "../syntax/source.ts";
+import { type FlagSpec, flagsHelp, parseCommandLine, parseFlags, stringFlag } from "./flags.ts";
 import type { Command } from "./io.ts";
 import { readStabilityFlag, STABILITY_FLAG } from "./stability-flag.ts";
 
@@ -85,6 +88,14 @@ ${flagsHelp(FLAGS)}
 `;
 
 export const runCommand: Command = async (argv, io) => {
+  if (noPathGiven(argv)) {
+    io.stderr(
+      "Error: run needs the path of a config file or of a directory of *.alloy files, e.g.\n" +
+        "  profile-relay run examples/default.alloy\n" +
+        "Run 'profile-relay run --help' for usage.\n",
+    );
+    return 1;
+  }
   const flags = parseCommandLine(
     argv,
     { command: "run", flags: FLAGS, help: HELP, arity: { exactly: 1 } },
@@ -118,11 +129,20 @@ export const runCommand: Command = async (argv, io) => {
   }
 
   const configPath = flags.positional[0]!;
+  // A path that cannot be read fails before anything listens (the load reads it again, as reloads do).
+  try {
+    await readConfigSources(configPath);
+  } catch (err) {
+    if (!(err instanceof ConfigReadError)) throw err;
+    io.stderr(`Error: ${err.message}\n`);
+    return 1;
+  }
+  const listenAddr = stringFlag(flags, "server.http.listen-addr");
   let agent: Agent;
   try {
     agent = await Agent.start({
       configPath,
-      listenAddr: stringFlag(flags, "server.http.listen-addr"),
+      listenAddr,
       storagePath: stringFlag(flags, "storage.path"),
       uiPathPrefix: stringFlag(flags, "server.http.ui-path-prefix"),
       minStability,
@@ -130,7 +150,7 @@ export const runCommand: Command = async (argv, io) => {
       registry,
     });
   } catch (err) {
-    io.stderr(`Error: ${(err as Error).message}\n`);
+    io.stderr(`Error: ${(err as Error).message}\n${listenHint(err, listenAddr)}`);
     return 1;
   }
 
@@ -166,6 +186,31 @@ export const runCommand: Command = async (argv, io) => {
   agent.logger.info("profile-relay is running");
   return waitForSignals(agent, io.stderr);
 };
+
+/**
+ * Whether the command line names no config path: only flags (and their values), which cobra would report as
+ * `accepts 1 arg(s), received 0`. `--help` is left to the usual handling.
+ */
+function noPathGiven(argv: readonly string[]): boolean {
+  if (argv.includes("--help") || argv.includes("-h")) return false;
+  try {
+    return parseFlags(argv, FLAGS).positional.length === 0;
+  } catch {
+    return false; // a bad flag: reported by parseCommandLine
+  }
+}
+
+/** What to do when the agent's own address cannot be used: a second line naming the flag. */
+function listenHint(err: unknown, listenAddr: string): string {
+  const message = err instanceof Error ? err.message : "";
+  if (!message.startsWith("failed to listen on ")) return "";
+  const busy = message.includes("EADDRINUSE");
+  return (
+    `${busy ? `Another process (another profile-relay or Alloy?) is using ${listenAddr}. ` : ""}` +
+    "Choose the address of profile-relay's own HTTP server with --server.http.listen-addr " +
+    "(e.g. --server.http.listen-addr=127.0.0.1:12346; port 0 picks a free port).\n"
+  );
+}
 
 /** Reloads on SIGHUP; on the first SIGINT/SIGTERM shuts down and resolves 0; a second one exits at once. */
 function waitForSignals(agent: Agent, stderr: (text: string) => void): Promise<number> {
@@ -205,7 +250,33 @@ function waitForSignals(agent: Agent, stderr: (text: string) => void): Promise<n
     process.on("SIGHUP", onHangup);
     process.on("SIGINT", onStop);
     process.on("SIGTERM", onStop);
+    watchLauncher(agent, onStop);
   });
+}
+
+/** How often `watchLauncher` looks at the parent process. */
+const LAUNCHER_POLL_MS = 1_000;
+
+/**
+ * Started by npm (`npx profile-relay run`, an npm script), the relay runs under `sh -c`, and npm passes the
+ * signals it gets to that shell only: on SIGTERM the shell exits and the relay would be left running,
+ * holding its ports. So when npm started it (npm sets `npm_lifecycle_event`), the relay stops as it does on
+ * SIGTERM once its parent is gone. Otherwise (a service manager, a container, `nohup`) the parent does not
+ * matter.
+ */
+function watchLauncher(agent: Agent, stop: () => void): void {
+  if (process.env["npm_lifecycle_event"] === undefined) return;
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    agent.logger.warn(
+      { parent_pid: parent },
+      "the process npm started profile-relay under is gone (npm passes signals to it only); shutting down",
+    );
+    stop();
+  }, LAUNCHER_POLL_MS);
+  timer.unref();
 }
 
 /**

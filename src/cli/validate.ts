@@ -11,9 +11,12 @@ import { defaultDecoder, isStdlibName } from "../runtime/decoder.ts";
 import { RegistryError } from "../runtime/registry.ts";
 import { validateSources } from "../runtime/validate-config.ts";
 import { printDiagnostics } from "../syntax/diagnostic-printer.ts";
+import type { Diagnostic } from "../syntax/diagnostics.ts";
+import { DEPRECATED_MESSAGE } from "../syntax/evaluator.ts";
 import { parseFile } from "../syntax/parser.ts";
 import { maskSecretMessages } from "../syntax/secret-literals.ts";
 import { ConfigReadError, readConfigSources } from "../syntax/source.ts";
+import { deprecatedReplacements } from "../syntax/stdlib/deprecated.ts";
 import { type FlagSpec, flagsHelp, parseCommandLine, stringFlag } from "./flags.ts";
 import type { Command } from "./io.ts";
 import { readStabilityFlag, STABILITY_FLAG } from "./stability-flag.ts";
@@ -61,6 +64,8 @@ export const validateCommand: Command = async (argv, io) => {
 
   let failed = false;
   let printed = false;
+  let onlyWarnings = true;
+  const deprecated = new Set<string>();
   for (const path of flags.positional) {
     let sources: { filename: string; text: string }[];
     try {
@@ -70,6 +75,7 @@ export const validateCommand: Command = async (argv, io) => {
       io.stderr(`${printed ? "\n" : ""}Error: ${err.message}\n`);
       printed = true;
       failed = true;
+      onlyWarnings = false;
       continue;
     }
     const diagnostics = validateSources(sources, {
@@ -92,11 +98,41 @@ export const validateCommand: Command = async (argv, io) => {
       io.stderr(`${printed ? "\n" : ""}${printedText}`);
       printed = true;
       failed = true;
+      if (diagnostics.some((d) => d.severity === "error")) onlyWarnings = false;
+      for (const name of deprecatedNames(diagnostics, text)) deprecated.add(name);
     }
   }
   if (failed) {
-    io.stderr(`${printed ? "\n" : ""}Error: validation failed\n`);
+    io.stderr(`${printed ? "\n" : ""}${warningNotes(onlyWarnings, deprecated)}Error: validation failed\n`);
     return 1;
   }
   return 0;
 };
+
+/** The deprecated stdlib aliases the warnings point at (`env`, `concat`, ...), read from the source. */
+function deprecatedNames(diagnostics: readonly Diagnostic[], text: ReadonlyMap<string, string>): string[] {
+  const names: string[] = [];
+  for (const d of diagnostics) {
+    if (d.message !== DEPRECATED_MESSAGE || d.file === undefined || d.start === undefined) continue;
+    const source = text.get(d.file) ?? "";
+    const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(source.slice(d.start.offset))?.[0];
+    if (name !== undefined && deprecatedReplacements.has(name)) names.push(name);
+  }
+  return names;
+}
+
+/**
+ * Why a config with only warnings fails (as `alloy validate` fails it, while `run` only logs them), and the
+ * replacement for each deprecated function used: Grafana's older docs still show `env(...)`.
+ */
+function warningNotes(onlyWarnings: boolean, deprecated: ReadonlySet<string>): string {
+  let out = "";
+  for (const name of deprecated) {
+    out += `Note: ${name} is deprecated: write ${deprecatedReplacements.get(name)}(...) instead of ${name}(...).\n`;
+  }
+  if (onlyWarnings) {
+    out +=
+      "Note: warnings fail validation, as with `alloy validate` (`run` logs them and runs the config).\n";
+  }
+  return out === "" ? "" : `${out}\n`;
+}

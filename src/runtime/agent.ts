@@ -25,7 +25,13 @@ import { Controller } from "./controller.ts";
 import { type BodyDecoder, defaultDecoder, isStdlibName } from "./decoder.ts";
 import { LiveDebugging } from "./livedebugging/hub.ts";
 import { createLogging, errorText, type Logging } from "./logging.ts";
-import { ConfigMetrics, METRICS_CONTENT_TYPE, renderMetrics, sourcesHash } from "./metrics.ts";
+import {
+  ConfigMetrics,
+  METRICS_CONTENT_TYPE,
+  registerBuildInfo,
+  renderMetrics,
+  sourcesHash,
+} from "./metrics.ts";
 import type { ComponentRegistry } from "./registry.ts";
 
 export interface AgentOptions {
@@ -81,6 +87,7 @@ export class Agent {
     this.logger = this.#logging.logger;
     this.#metrics = new Registry();
     collectDefaultMetrics({ register: this.#metrics });
+    registerBuildInfo(this.#metrics);
     this.#configMetrics = new ConfigMetrics(this.#metrics);
     this.controller = new Controller({
       registry: options.registry,

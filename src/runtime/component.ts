@@ -76,7 +76,7 @@ export interface Registration<F extends Fields> {
   /** Dotted component name, e.g. `pyroscope.write`. */
   readonly name: string;
   readonly stability: Stability;
-  /** One-line description for `--help`, the README and the UI. */
+  /** One-line description for `--help`, docs/components.md and the UI. */
   readonly description: string;
   readonly args: BodySchema<F>;
   readonly exports: readonly ExportDescription[];

@@ -73,7 +73,10 @@ export class Controller {
   #shuttingDown = false;
 
   #chain: Promise<unknown> = Promise.resolve();
-  #queue = new Set<ComponentNode>();
+  /** Nodes whose exports changed, with when they first changed since their dependants were last evaluated. */
+  #queue = new Map<ComponentNode, number>();
+  /** Dependants being re-evaluated now that have not been yet. */
+  #pending = new Set<string>();
   #queueScheduled = false;
   #idle: Promise<void> = Promise.resolve();
 
@@ -83,7 +86,11 @@ export class Controller {
     this.#metrics =
       options.metricsRegistry === undefined
         ? undefined
-        : new ControllerMetrics(options.metricsRegistry, () => this.#nodes.size);
+        : new ControllerMetrics(
+            options.metricsRegistry,
+            () => [...this.#nodes.values()].map((n) => n.health().state),
+            () => this.#waitingCount(),
+          );
   }
 
   /** Whether a config has been applied (Alloy's readiness). */
@@ -182,7 +189,7 @@ export class Controller {
         const t0 = performance.now();
         const result = await node.evaluate(this.#scope(next));
         const seconds = (performance.now() - t0) / 1000;
-        this.#metrics?.observeEvaluation(seconds);
+        this.#metrics?.observeEvaluation(id, seconds);
         this.#log.debug(
           { node_id: id, duration: `${(seconds * 1000).toFixed(3)}ms` },
           "finished node evaluation",
@@ -309,7 +316,7 @@ export class Controller {
    * published between a node's evaluation and the end of the load is not lost.
    */
   #exportsChanged(node: ComponentNode): void {
-    this.#queue.add(node);
+    if (!this.#queue.has(node)) this.#queue.set(node, performance.now());
     if (this.#queueScheduled) return;
     this.#queueScheduled = true;
     this.#idle = new Promise<void>((resolve) => {
@@ -325,22 +332,40 @@ export class Controller {
     const updated = [...this.#queue];
     this.#queue.clear();
     if (this.#shuttingDown) return;
-    const targets = new Set<string>();
-    for (const node of updated) {
+    /** Each dependant, with when the first of its dependencies changed. */
+    const targets = new Map<string, number>();
+    for (const [node, changedAt] of updated) {
       if (this.#nodes.get(node.id) !== node) continue;
-      for (const dependant of this.#graph.dependants(node.id)) targets.add(dependant);
+      for (const dependant of this.#graph.dependants(node.id)) {
+        targets.set(dependant, Math.min(changedAt, targets.get(dependant) ?? changedAt));
+      }
     }
+    this.#pending = new Set(targets.keys());
     for (const id of this.#order) {
-      if (!targets.has(id)) continue;
+      const changedAt = targets.get(id);
+      if (changedAt === undefined) continue;
       const node = this.#nodes.get(id)!;
       const t0 = performance.now();
+      this.#pending.delete(id);
+      this.#metrics?.observeDependencyWait((t0 - changedAt) / 1000);
       const result = await node.evaluate(this.#scope(this.#nodes));
-      this.#metrics?.observeEvaluation((performance.now() - t0) / 1000);
+      this.#metrics?.observeEvaluation(id, (performance.now() - t0) / 1000);
       if (hasErrors(result)) {
         this.#logEvaluationError(id, result);
       }
       if (!node.startedOnce) node.start();
     }
+    this.#pending.clear();
+  }
+
+  /** Components waiting to be re-evaluated: those being worked through, and the dependants of queued changes. */
+  #waitingCount(): number {
+    const waiting = new Set(this.#pending);
+    for (const node of this.#queue.keys()) {
+      if (this.#nodes.get(node.id) !== node) continue;
+      for (const dependant of this.#graph.dependants(node.id)) waiting.add(dependant);
+    }
+    return waiting.size;
   }
 
   #logEvaluationError(id: string, diagnostics: readonly Diagnostic[]): void {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Counter, Histogram, Registry } from "prom-client";
-import { ConfigMetrics, renderMetrics, sourcesHash } from "./metrics.ts";
+import { ConfigMetrics, ControllerMetrics, renderMetrics, sourcesHash } from "./metrics.ts";
 
 describe("renderMetrics", () => {
   it("merges same-named metrics of several component registries under one HELP/TYPE", async () => {
@@ -53,5 +53,33 @@ describe("ConfigMetrics", () => {
     assert.match(text, /alloy_config_last_load_successful 0/);
     assert.match(text, /alloy_config_load_failures_total 1/);
     assert.match(text, /alloy_config_last_load_success_timestamp_seconds \d+/);
+  });
+});
+
+describe("ControllerMetrics", () => {
+  it("counts components by health state and slow evaluations per component, as Alloy does", async () => {
+    const r = new Registry();
+    const m = new ControllerMetrics(
+      r,
+      () => ["healthy", "unhealthy", "healthy", "exited"],
+      () => 2,
+    );
+    m.observeEvaluation("pyroscope.write.a", 0.5);
+    m.observeEvaluation("pyroscope.write.b", 61);
+    m.observeDependencyWait(0.002);
+    const text = await renderMetrics([{ registry: r }]);
+    const c = 'controller_path="/",controller_id=""';
+    assert.match(text, new RegExp(`running_components\\{${c},health_type="healthy"\\} 2\n`));
+    assert.match(text, new RegExp(`running_components\\{${c},health_type="unhealthy"\\} 1\n`));
+    assert.match(text, new RegExp(`running_components\\{${c},health_type="exited"\\} 1\n`));
+    assert.doesNotMatch(text, /health_type="unknown"/, "only states present, as Alloy");
+    assert.match(text, new RegExp(`alloy_component_evaluation_queue_size\\{${c}\\} 2\n`));
+    assert.match(text, new RegExp(`alloy_component_evaluation_seconds_count\\{${c}\\} 2\n`));
+    assert.match(text, new RegExp(`alloy_component_dependencies_wait_seconds_count\\{${c}\\} 1\n`));
+    assert.match(
+      text,
+      new RegExp(`alloy_component_evaluation_slow_seconds\\{${c},component_id="pyroscope.write.b"\\} 61\n`),
+    );
+    assert.doesNotMatch(text, /component_id="pyroscope\.write\.a"/, "fast evaluations are not counted");
   });
 });

@@ -14,6 +14,8 @@ import {
   type MetricValue,
   type Registry,
 } from "prom-client";
+import { goArch, goOS, VERSION } from "../syntax/stdlib/constants.ts";
+import type { HealthState } from "./component.ts";
 
 /** A registry to expose, with labels added to each of its samples. */
 export interface MetricsSource {
@@ -145,12 +147,50 @@ export function sourcesHash(
   return hash.digest("hex");
 }
 
+/**
+ * `alloy_build_info`, as Alloy registers it (Prometheus' `version.NewCollector("alloy")`): a constant 1
+ * labelled with the build. `version` is this package's (`v0.1.0`); `goversion` holds the Node.js version
+ * that runs it, `goos`/`goarch` the platform by Go's names; `revision`, `branch` and `tags` are empty (an npm
+ * package does not record them).
+ */
+export function registerBuildInfo(registry: Registry): void {
+  new Gauge({
+    name: "alloy_build_info",
+    help: "A metric with a constant '1' value labeled by version, revision, branch, goversion from which alloy was built, and the goos and goarch for the build.",
+    labelNames: ["version", "revision", "branch", "goversion", "goos", "goarch", "tags"],
+    registers: [registry],
+  }).set(
+    {
+      version: VERSION,
+      revision: "",
+      branch: "",
+      goversion: process.version,
+      goos: goOS(),
+      goarch: goArch(),
+      tags: "",
+    },
+    1,
+  );
+}
+
+/** An evaluation at least this long is counted by `alloy_component_evaluation_slow_seconds` (Alloy's). */
+export const SLOW_EVALUATION_SECONDS = 60;
+
+/** The buckets of Alloy's evaluation histograms: 5ms to 10m. */
+const EVALUATION_BUCKETS = [0.005, 0.025, 0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600];
+
 /** The controller's own metrics (`internal/runtime/internal/controller/metrics.go`). */
 export class ControllerMetrics {
   readonly evaluating: Gauge;
   readonly evaluationSeconds: Histogram;
+  readonly dependenciesWaitSeconds: Histogram;
+  readonly slowEvaluationSeconds: Counter<"controller_path" | "controller_id" | "component_id">;
 
-  constructor(registry: Registry, runningComponents: () => number) {
+  /**
+   * `componentHealth` lists the health state of every running component; `queueSize` is how many components
+   * wait to be re-evaluated after a dependency's exports changed.
+   */
+  constructor(registry: Registry, componentHealth: () => readonly HealthState[], queueSize: () => number) {
     const constLabels = { controller_path: "/", controller_id: "" };
     this.evaluating = new Gauge({
       name: "alloy_component_controller_evaluating",
@@ -163,17 +203,44 @@ export class ControllerMetrics {
       name: "alloy_component_evaluation_seconds",
       help: "Time spent performing component evaluation",
       labelNames: ["controller_path", "controller_id"],
-      buckets: [0.005, 0.025, 0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600],
+      buckets: EVALUATION_BUCKETS,
       registers: [registry],
     });
     this.evaluationSeconds.zero(constLabels);
+    this.dependenciesWaitSeconds = new Histogram({
+      name: "alloy_component_dependencies_wait_seconds",
+      help: "Time spent by components waiting to be evaluated after their dependency is updated.",
+      labelNames: ["controller_path", "controller_id"],
+      buckets: EVALUATION_BUCKETS,
+      registers: [registry],
+    });
+    this.dependenciesWaitSeconds.zero(constLabels);
     new Gauge({
-      name: "alloy_component_controller_running_components",
-      help: "Total number of running components.",
+      name: "alloy_component_evaluation_queue_size",
+      help: "Tracks the number of components waiting to be evaluated in the worker pool",
       labelNames: ["controller_path", "controller_id"],
       registers: [registry],
       collect() {
-        this.set(constLabels, runningComponents());
+        this.set(constLabels, queueSize());
+      },
+    });
+    this.slowEvaluationSeconds = new Counter({
+      name: "alloy_component_evaluation_slow_seconds",
+      help: `Number of seconds spent evaluating components that take longer than ${SLOW_EVALUATION_SECONDS / 60}m0s to evaluate`,
+      labelNames: ["controller_path", "controller_id", "component_id"],
+      registers: [registry],
+    });
+    // Alloy counts the running components by health state, one series per state present.
+    new Gauge({
+      name: "alloy_component_controller_running_components",
+      help: "Total number of running components.",
+      labelNames: ["controller_path", "controller_id", "health_type"],
+      registers: [registry],
+      collect() {
+        this.reset();
+        const counts = new Map<HealthState, number>();
+        for (const state of componentHealth()) counts.set(state, (counts.get(state) ?? 0) + 1);
+        for (const [health_type, count] of counts) this.set({ ...constLabels, health_type }, count);
       },
     });
   }
@@ -183,8 +250,19 @@ export class ControllerMetrics {
     this.evaluating.set({ controller_path: "/", controller_id: "" }, on ? 1 : 0);
   }
 
-  /** Records how long one component evaluation took. */
-  observeEvaluation(seconds: number): void {
+  /** Records how long one component's evaluation took; a slow one is also counted for the component. */
+  observeEvaluation(componentId: string, seconds: number): void {
     this.evaluationSeconds.observe({ controller_path: "/", controller_id: "" }, seconds);
+    if (seconds >= SLOW_EVALUATION_SECONDS) {
+      this.slowEvaluationSeconds.inc(
+        { controller_path: "/", controller_id: "", component_id: componentId },
+        seconds,
+      );
+    }
+  }
+
+  /** Records how long a component waited for its re-evaluation after a dependency's exports changed. */
+  observeDependencyWait(seconds: number): void {
+    this.dependenciesWaitSeconds.observe({ controller_path: "/", controller_id: "" }, seconds);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Renders an argument schema as Markdown tables for the README, so the documented names, types, defaults and
+ * Renders an argument schema as Markdown tables for docs/components.md, so the documented names, types, defaults and
  * descriptions are the ones the decoder uses. One table for the top-level attributes, then one per block
  * (nested blocks get their path, e.g. `endpoint > basic_auth`).
  */

@@ -1,7 +1,7 @@
 /**
  * Argument schemas: each component declares its arguments once, with these builders. The same declaration
  * drives decoding from evaluated Alloy values (with positions in every error), `validate`, the components
- * API (secrets shown as `(secret)`, defaults left out) and the README's argument tables.
+ * API (secrets shown as `(secret)`, defaults left out) and the argument tables of docs/components.md.
  *
  * ```ts
  * const endpoint = body({

@@ -119,6 +119,21 @@ testcomponents.sender "u" { forward_to = [testcomponents.receiver.gone.receiver]
     });
   });
 
+  it("fails on warnings as Alloy does, saying so and naming the replacement of a deprecated function", async () => {
+    const path = join(dir, "env.alloy");
+    await writeFile(path, `testcomponents.passthrough "p" { input = env("HOME") }\n`);
+    const { code, stdout, stderr } = await validate(path);
+    assert.equal(code, 1);
+    assert.equal(stdout, "");
+    assert.match(stderr, /^Warning: .*env\.alloy:1:42: this stdlib function is deprecated;/);
+    assert.match(
+      stderr,
+      /\nNote: env is deprecated: write sys\.env\(\.\.\.\) instead of env\(\.\.\.\)\.\nNote: warnings fail validation, as with `alloy validate` \(`run` logs them and runs the config\)\.\n\nError: validation failed\n$/,
+    );
+    await writeFile(path, `testcomponents.passthrough "p" { input = sys.env("HOME") }\n`);
+    assert.deepEqual(await validate(path), { code: 0, stdout: "", stderr: "" });
+  });
+
   it("reports an unreadable path in one line", async () => {
     const { code, stderr } = await validate(join(dir, "missing.alloy"));
     assert.equal(code, 1);

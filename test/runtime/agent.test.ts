@@ -63,6 +63,7 @@ describe("Agent", () => {
       `testcomponents.failing "a" { unhealthy = "backend down" }
 testcomponents.failing "b" { }
 testcomponents.passthrough "p" { input = 1 }
+testcomponents.passthrough "q" { input = testcomponents.passthrough.p.output }
 `,
     );
     const first = await agent.reload();
@@ -72,10 +73,30 @@ testcomponents.passthrough "p" { input = 1 }
       status: 500,
       body: "unhealthy components: testcomponents.failing\n",
     });
+    await agent.controller.settled();
     const metrics = (await get("/metrics")).body;
+    // Alloy's controller metrics: the running components by health, the evaluation queue, build info.
     assert.match(
       metrics,
-      /alloy_component_controller_running_components\{controller_path="\/",controller_id=""\} 3/,
+      /\nalloy_component_controller_running_components\{controller_path="\/",controller_id="",health_type="healthy"\} 3\n/,
+    );
+    assert.match(
+      metrics,
+      /\nalloy_component_controller_running_components\{controller_path="\/",controller_id="",health_type="unhealthy"\} 1\n/,
+    );
+    assert.match(
+      metrics,
+      /\nalloy_component_evaluation_queue_size\{controller_path="\/",controller_id=""\} 0\n/,
+    );
+    assert.match(
+      metrics,
+      /\nalloy_component_dependencies_wait_seconds_count\{controller_path="\/",controller_id=""\} [1-9]\d*\n/,
+      "q waited for p's exports",
+    );
+    assert.match(metrics, /\n# TYPE alloy_component_evaluation_slow_seconds counter\n/);
+    assert.match(
+      metrics,
+      /\nalloy_build_info\{version="v\d+\.\d+\.\d+",revision="",branch="",goversion="v\d+\.\d+\.\d+",goos="\w+",goarch="\w+",tags=""\} 1\n/,
     );
 
     // An evaluation error in one component: the reload applies, that component keeps its arguments.

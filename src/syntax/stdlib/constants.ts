@@ -57,10 +57,13 @@ function safeHostname(): string {
   }
 }
 
+/** This build's version as `constants.version` and `alloy_build_info` report it (`v0.1.0`). */
+export const VERSION = normalizeVersion(packageVersion());
+
 /** The namespace object (an object of strings, as in Alloy). */
 export const constantsNamespace: ReadonlyMap<string, Value> = new Map<string, Value>([
   ["hostname", safeHostname()],
   ["os", goOS()],
   ["arch", goArch()],
-  ["version", normalizeVersion(packageVersion())],
+  ["version", VERSION],
 ]);

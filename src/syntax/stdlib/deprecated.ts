@@ -40,3 +40,23 @@ export const deprecatedAliases: ReadonlyMap<string, Value> = new Map<string, Val
   ["trim_suffix", trimSuffix],
   ["trim_space", trimSpace],
 ]);
+
+/** Alias name → the function to write instead, for the hint `validate` prints after a deprecation warning. */
+export const deprecatedReplacements: ReadonlyMap<string, string> = new Map([
+  ["env", "sys.env"],
+  ["nonsensitive", "convert.nonsensitive"],
+  ["concat", "array.concat"],
+  ["json_decode", "encoding.from_json"],
+  ["yaml_decode", "encoding.from_yaml"],
+  ["base64_decode", "encoding.from_base64"],
+  ["format", "string.format"],
+  ["join", "string.join"],
+  ["replace", "string.replace"],
+  ["split", "string.split"],
+  ["to_lower", "string.to_lower"],
+  ["to_upper", "string.to_upper"],
+  ["trim", "string.trim"],
+  ["trim_prefix", "string.trim_prefix"],
+  ["trim_suffix", "string.trim_suffix"],
+  ["trim_space", "string.trim_space"],
+]);

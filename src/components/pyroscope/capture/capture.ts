@@ -46,6 +46,10 @@ export class CaptureComponent implements Component<CaptureArguments>, Receiver {
   #health: Health;
   readonly #retired = new Set<CaptureStore>();
   #wakeRetention: (() => void) | undefined;
+  /** Set once the component runs: a component built by a load that then failed never runs, nor says so. */
+  #running = false;
+  /** The store whose folder the log has named, so it is said once per store. */
+  #announced: CaptureStore | undefined;
 
   constructor(options: ComponentOptions, args: CaptureArguments) {
     this.#options = options;
@@ -78,7 +82,7 @@ export class CaptureComponent implements Component<CaptureArguments>, Receiver {
         if (store !== this.#store) return;
         if (store.openError === undefined) {
           this.#setHealth("healthy", "capture store ready");
-          this.#logger.info({ path: root }, "capturing profiles");
+          if (this.#running) this.#announce(store);
         } else {
           this.#setHealth("unhealthy", `cannot open the capture store ${root}: ${store.openError}`);
         }
@@ -95,6 +99,11 @@ export class CaptureComponent implements Component<CaptureArguments>, Receiver {
   }
 
   async run(signal: AbortSignal): Promise<void> {
+    this.#running = true;
+    const store = this.#store!;
+    void store.ready().then(() => {
+      if (store === this.#store && store.openError === undefined) this.#announce(store);
+    });
     while (!signal.aborted) {
       await this.#sleep(retentionInterval(this.#args!.retention), signal);
       if (signal.aborted) break;
@@ -144,6 +153,13 @@ export class CaptureComponent implements Component<CaptureArguments>, Receiver {
       this.#logger.error({ err: message, path: store.root }, "failed to capture a profile");
       return failure(status, message);
     }
+  }
+
+  /** Logs where profiles go, once per store. */
+  #announce(store: CaptureStore): void {
+    if (this.#announced === store) return;
+    this.#announced = store;
+    this.#logger.info({ path: store.root }, "capturing profiles");
   }
 
   #setHealth(state: Health["state"], message: string): void {

@@ -145,7 +145,7 @@ const writeFields = {
     doc: "A location to send profiles to; profiles go to every endpoint concurrently.",
   }),
   queue: block(queueBody, {
-    doc: "Not in Alloy. A durable queue on disk: profiles are acknowledged once written to it, and each endpoint is sent them on its own. See [Durable delivery](#durable-delivery).",
+    doc: "Not in Alloy. A durable queue on disk: profiles are acknowledged once written to it, and each endpoint is sent them on its own. See [Durable delivery](durable-delivery.md).",
   }),
   tracing: block(tracingBody, {
     absent: "defaults",

@@ -1,7 +1,7 @@
 /**
  * The durable queue of a `pyroscope.write` component: profiles are appended to a checksummed log on disk and
  * acknowledged once written (and synced, with `fsync = "always"`); one `Sender` per endpoint delivers them
- * from its own cursor. See the README's "Durable delivery".
+ * from its own cursor. See docs/durable-delivery.md.
  *
  * Folder layout: `segments/` (the log), `cursors.json` (each endpoint's cursor), `dead-letter/`.
  *
