@@ -21,7 +21,7 @@
  */
 import { fromBinary, fromJsonString, toBinary, toJsonString } from "@bufbuild/protobuf";
 import { Code, ConnectError, createConnectRouter, type HandlerContext } from "@connectrpc/connect";
-import type { UniversalHandler, UniversalServerResponse } from "@connectrpc/connect/protocol";
+import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import {
@@ -39,7 +39,7 @@ import { answerDeadline, clientGoneSignal, forwardToAll, type LiveSettings, pick
 import { budgetedGzip, InflateReservation, withInflateReservation } from "./inflate.ts";
 import { type BodyResult, precheckBody, readBody, timeoutMessage } from "./limits.ts";
 import type { OtlpMetrics } from "./metrics.ts";
-import { remapGrpcParseError } from "./parse-error.ts";
+import { countBody } from "./push.ts";
 import { closeAfterResponse, isHttp2, type NodeServerResponse, sendText } from "./respond.ts";
 import type { Exchange, RouteHandler } from "./router.ts";
 
@@ -335,7 +335,7 @@ async function serveGrpc(
   await withInflateReservation(reservation, async () => {
     const uRes = await handler(uReq);
     // connect-node's writer resolves on an "end" event Node's server responses never emit: race it with close
-    await Promise.race([universalResponseToNodeResponse(countAndRemap(uRes, ex), res), closed]);
+    await Promise.race([universalResponseToNodeResponse(countBody(uRes, ex), res), closed]);
   });
 }
 
@@ -385,21 +385,6 @@ function describeBodyProblem(
     case "timeout":
       return [408, timeoutMessage(problem), false];
   }
-}
-
-/** Counts the response bytes and turns connect-es' `internal` for unparsable protobuf into `invalid_argument`. */
-function countAndRemap(uRes: UniversalServerResponse, ex: Exchange): UniversalServerResponse {
-  const body = uRes.body;
-  if (body === undefined) return uRes;
-  return {
-    ...uRes,
-    body: (async function* counted() {
-      for await (const chunk of remapGrpcParseError(body, uRes.trailer)) {
-        ex.responseBytes += chunk.byteLength;
-        yield chunk;
-      }
-    })(),
-  };
 }
 
 async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {

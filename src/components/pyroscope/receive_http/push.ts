@@ -353,9 +353,9 @@ async function* failing(error: ConnectError): AsyncIterable<Uint8Array> {
 
 /**
  * Counts the response body bytes for `pyroscope_receive_http_response_message_bytes` (and fixes the gRPC
- * status of parse errors on the way, see parse-error.ts).
+ * status of parse errors on the way, see parse-error.ts). Used by every route served by connect's handlers.
  */
-function countBody(uRes: UniversalServerResponse, ex: Exchange): UniversalServerResponse {
+export function countBody(uRes: UniversalServerResponse, ex: Exchange): UniversalServerResponse {
   const body = uRes.body;
   if (body === undefined) return uRes;
   return {
