@@ -132,7 +132,12 @@ describe("docs", () => {
 describe("docs/metrics.md", () => {
   it("names every metric /metrics serves, with every component and the queue configured", async (t) => {
     const dir = await mkdtemp(join(tmpdir(), "profile-relay-docs-metrics-"));
-    t.after(() => rm(dir, { recursive: true, force: true }));
+    let agent: Agent | undefined;
+    // The agent first: its queue writes its cursors when it stops.
+    t.after(async () => {
+      await agent?.shutdown();
+      await rm(dir, { recursive: true, force: true });
+    });
     const config = join(dir, "all.alloy");
     await writeFile(
       config,
@@ -155,7 +160,7 @@ pyroscope.write "out" {
 pyroscope.capture "local" { }
 `,
     );
-    const agent = await Agent.start({
+    agent = await Agent.start({
       configPath: config,
       listenAddr: "127.0.0.1:0",
       storagePath: join(dir, "data"),
@@ -164,7 +169,6 @@ pyroscope.capture "local" { }
       registry,
       logOut: () => {},
     });
-    t.after(() => agent.shutdown());
     const load = await agent.reload();
     assert.equal(load.error, undefined);
     const families = [...(await agent.metrics()).matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!);

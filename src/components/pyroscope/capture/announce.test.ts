@@ -14,7 +14,12 @@ import { CaptureComponent } from "./capture.ts";
 
 test("the capture folder is logged once the component runs, not when it is only built", async (t) => {
   const base = await mkdtemp(join(tmpdir(), "capture-announce-test-"));
-  t.after(() => rm(base, { recursive: true, force: true }));
+  let stop = async () => {};
+  // The component first, so nothing is written into the folder after it is removed.
+  t.after(async () => {
+    await stop();
+    await rm(base, { recursive: true, force: true });
+  });
   const lines: { msg: string; path?: string }[] = [];
   const logger = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) });
   const dataPath = join(base, "pyroscope.capture.test");
@@ -29,10 +34,10 @@ test("the capture folder is logged once the component runs, not when it is only 
 
   const controller = new AbortController();
   const running = component.run(controller.signal);
-  t.after(async () => {
+  stop = async () => {
     controller.abort();
     await running;
-  });
+  };
   for (let i = 0; i < 100 && announced().length === 0; i++) await new Promise((r) => setTimeout(r, 10));
   assert.deepEqual(
     announced().map((l) => l.path),
