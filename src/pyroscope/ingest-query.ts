@@ -33,8 +33,8 @@ export interface IngestParams {
 interface Pair {
   /** The segment between `&`s exactly as received. */
   readonly raw: string;
-  /** Decoded key and value bytes, or undefined when Go would ignore the pair. */
-  readonly decoded: { readonly key: Uint8Array; readonly value: Uint8Array } | undefined;
+  /** Decoded key and value, as text and (lazily) as bytes; undefined when Go would ignore the pair. */
+  readonly decoded: Decoded | undefined;
   /**
    * The key when the segment is made of unreserved characters only (`key=value`, what SDKs send): then the
    * segment is its own canonical encoding, and the canonical query needs no decoding or escaping.
@@ -50,6 +50,28 @@ const PLAIN_SEGMENT = /^[A-Za-z0-9\-._~]+=(?:[A-Za-z0-9\-._~+]|%[0-9A-F]{2})*$/;
 
 const utf8 = new TextDecoder();
 const utf8Encoder = new TextEncoder();
+
+/**
+ * A readable pair's key and value. The text is what `get` returns; the bytes (which may not be valid UTF-8)
+ * are what the canonical encoding escapes. A segment without `%` or `+` is its own text, so its bytes are only
+ * made when the canonical encoding needs them.
+ */
+class Decoded {
+  readonly key: string;
+  readonly value: string;
+  #bytes: { readonly key: Uint8Array; readonly value: Uint8Array } | undefined;
+
+  constructor(key: string, value: string, bytes?: { readonly key: Uint8Array; readonly value: Uint8Array }) {
+    this.key = key;
+    this.value = value;
+    this.#bytes = bytes;
+  }
+
+  get bytes(): { readonly key: Uint8Array; readonly value: Uint8Array } {
+    this.#bytes ??= { key: utf8Encoder.encode(this.key), value: utf8Encoder.encode(this.value) };
+    return this.#bytes;
+  }
+}
 
 /** An `/ingest` query: Go-compatible reading, order- and byte-preserving rewriting of `name`. */
 export class IngestQuery {
@@ -71,8 +93,8 @@ export class IngestQuery {
   /** Go `url.Values.Get`: the first value of `key` among the readable pairs, or undefined when absent. */
   get(key: string): string | undefined {
     for (const p of this.#pairs) {
-      if (p.decoded !== undefined && utf8.decode(p.decoded.key) === key) {
-        return utf8.decode(p.decoded.value);
+      if (p.decoded !== undefined && p.decoded.key === key) {
+        return p.decoded.value;
       }
     }
     return undefined;
@@ -82,8 +104,8 @@ export class IngestQuery {
   getAll(key: string): string[] {
     const out: string[] = [];
     for (const p of this.#pairs) {
-      if (p.decoded !== undefined && utf8.decode(p.decoded.key) === key) {
-        out.push(utf8.decode(p.decoded.value));
+      if (p.decoded !== undefined && p.decoded.key === key) {
+        out.push(p.decoded.value);
       }
     }
     return out;
@@ -155,9 +177,10 @@ export class IngestQuery {
       if (p.decoded === undefined) {
         continue;
       }
-      const id = Buffer.from(p.decoded.key).toString("latin1");
-      const entry = byKey.get(id) ?? { key: p.decoded.key, values: [] };
-      entry.values.push(p.decoded.value);
+      const bytes = p.decoded.bytes;
+      const id = Buffer.from(bytes.key).toString("latin1");
+      const entry = byKey.get(id) ?? { key: bytes.key, values: [] };
+      entry.values.push(bytes.value);
       byKey.set(id, entry);
     }
     const entries = [...byKey.values()].sort((a, b) => Buffer.compare(a.key, b.key));
@@ -174,7 +197,7 @@ export class IngestQuery {
 
 function isNamePair(p: Pair): boolean {
   if (p.decoded !== undefined) {
-    return utf8.decode(p.decoded.key) === "name";
+    return p.decoded.key === "name";
   }
   // An unreadable pair whose key still reads as `name` (e.g. `name=%zz`) is replaced as well.
   const eq = p.raw.indexOf("=");
@@ -200,14 +223,21 @@ function escapesAreCanonical(segment: string): boolean {
 }
 
 /** Go `parseQuery` for one `&`-separated segment: undefined when Go skips it. */
-function decodePair(segment: string): Pair["decoded"] {
+function decodePair(segment: string): Decoded | undefined {
   if (segment === "" || segment.includes(";")) {
     return undefined;
   }
   const eq = segment.indexOf("=");
-  const key = queryUnescape(eq < 0 ? segment : segment.slice(0, eq));
-  const value = queryUnescape(eq < 0 ? "" : segment.slice(eq + 1));
-  return key === undefined || value === undefined ? undefined : { key, value };
+  const rawKey = eq < 0 ? segment : segment.slice(0, eq);
+  const rawValue = eq < 0 ? "" : segment.slice(eq + 1);
+  if (!segment.includes("%") && !segment.includes("+")) {
+    return new Decoded(rawKey, rawValue);
+  }
+  const key = queryUnescape(rawKey);
+  const value = queryUnescape(rawValue);
+  return key === undefined || value === undefined
+    ? undefined
+    : new Decoded(utf8.decode(key), utf8.decode(value), { key, value });
 }
 
 /** Go `url.QueryUnescape` to bytes: `+` → space, `%XX` → byte; undefined on a malformed escape. */
