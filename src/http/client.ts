@@ -92,7 +92,8 @@ export class HttpClient {
     let url = origin;
     let method = req.method;
     let body = req.body;
-    const headers = req.headers.clone();
+    // copied only when a redirect changes it (each send copies what it adds to)
+    let headers = req.headers;
     for (let redirects = 0; ; redirects++) {
       const sameHost = isDomainOrSubdomain(url.hostname, origin.hostname);
       const res = await this.#send(method, url, headers, body, sameHost, req.signal);
@@ -106,6 +107,7 @@ export class HttpClient {
         );
       }
       const next = new URL(location, url);
+      if (headers === req.headers) headers = headers.clone();
       if (res.status <= 303 && method !== "GET" && method !== "HEAD") {
         method = "GET";
         body = undefined;

@@ -44,9 +44,22 @@ export class Labels {
     return this.#labels.some((l) => l.name === name);
   }
 
-  /** A copy with `name` set to `value`. */
+  /** A copy with `name` set to `value` (this set when it already has that value). */
   with(name: string, value: string): Labels {
-    return Labels.from([...this.#labels.filter((l) => l.name !== name), { name, value }]);
+    const list = this.#labels;
+    // the sorted position of `name`: labels are few, so a linear scan beats a re-sort
+    let i = 0;
+    while (i < list.length && compareBytes(list[i]!.name, name) < 0) i++;
+    if (list[i]?.name === name) {
+      if (list[i]!.value === value) return this;
+      const next = list.slice();
+      next[i] = { name, value };
+      return new Labels(next);
+    }
+    const next = list.slice(0, i);
+    next.push({ name, value });
+    for (let j = i; j < list.length; j++) next.push(list[j]!);
+    return new Labels(next);
   }
 
   /**
