@@ -47,13 +47,17 @@ interface Backend {
   down: boolean;
   /** Answers for particular IDs (e.g. a 400), while up. */
   refuse: Map<string, number>;
+  /** When set: requests that arrived before it (`performance.now()`) are answered as while down. */
+  upSince?: number;
 }
 
 async function backend(down = false): Promise<Backend> {
   const b: Backend = { fake: undefined as unknown as FakePyroscope, accepted: [], down, refuse: new Map() };
   b.fake = await startFakePyroscope({
     respond: (r) => {
-      if (b.down) return { status: 503, connectCode: "unavailable", message: "down for maintenance" };
+      if (b.down || (b.upSince !== undefined && r.receivedAt < b.upSince)) {
+        return { status: 503, connectCode: "unavailable", message: "down for maintenance" };
+      }
       const id = idOf(r);
       const refused = b.refuse.get(id);
       if (refused !== undefined)
@@ -248,6 +252,8 @@ describe("pyroscope.write with a queue", () => {
     await until("every item expired", async () =>
       (await w.metric("pyroscope_write_queue_expired_total", { endpoint: "b" })) === 5 ? true : undefined,
     );
+    // an attempt the expiry cut short may already be on the wire: it arrived while the backend was down
+    b.upSince = performance.now();
     b.down = false;
     await w.receiver.push(pushOf("fresh"));
     await until("the fresh item arrives", () => b.accepted.includes("fresh"));
