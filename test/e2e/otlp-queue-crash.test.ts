@@ -5,63 +5,23 @@
  * acknowledged profile must arrive as a push, its pprof intact.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { toBinary } from "@bufbuild/protobuf";
 import { ExportProfilesServiceRequestSchema } from "../../src/pyroscope/gen/opentelemetry/proto/collector/profiles/v1development/profiles_service_pb.ts";
 import { OtlpBuilder, viewPprof } from "../../src/pyroscope/otlp/testkit.ts";
 import { type RecordedRequest, startFakePyroscope } from "../support/fake-pyroscope.ts";
+import { freePort, queuedRelayConfig, startRelay, stopAll, until } from "../support/relay-process.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const NODE = join(ROOT, "node_modules/.bin/node");
-const MAIN = join(ROOT, "src/cli/main.ts");
 const EXPORTS = 20;
 
+after(() => stopAll());
 const cleanup: (() => Promise<unknown>)[] = [];
 after(async () => {
   for (const c of cleanup.reverse()) await c().catch(() => {});
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
-
-function startRelay(
-  config: string,
-  storage: string,
-): { process: ChildProcess; exited: Promise<number | null> } {
-  const proc = spawn(
-    NODE,
-    [MAIN, "run", "--server.http.listen-addr=127.0.0.1:0", "--storage.path", storage, config],
-    { cwd: ROOT, stdio: ["ignore", "ignore", "ignore"] },
-  );
-  const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
-  const killer = setTimeout(() => proc.kill("SIGKILL"), 60_000);
-  void exited.then(() => clearTimeout(killer));
-  cleanup.push(async () => {
-    proc.kill("SIGKILL");
-    await exited;
-  });
-  return { process: proc, exited };
-}
-
-async function until(what: string, probe: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** An export of one CPU profile for service `otlp-<n>`. */
 function exportFor(n: number): Uint8Array {
@@ -102,26 +62,7 @@ describe("OTLP through the durable queue", () => {
 
     const port = await freePort();
     const config = join(dir, "config.alloy");
-    await writeFile(
-      config,
-      `pyroscope.receive_http "in" {
-  http {
-    listen_address = "127.0.0.1"
-    listen_port    = ${port}
-  }
-  forward_to = [pyroscope.write.out.receiver]
-}
-
-pyroscope.write "out" {
-  endpoint {
-    url                = "${backend.url}"
-    min_backoff_period = "10ms"
-    max_backoff_period = "200ms"
-  }
-  queue { }
-}
-`,
-    );
+    await writeFile(config, queuedRelayConfig(port, backend.url));
     const storage = join(dir, "data");
     const url = `http://127.0.0.1:${port}/v1development/profiles`;
     let child = startRelay(config, storage);

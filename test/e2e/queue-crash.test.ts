@@ -6,80 +6,24 @@
  * Every profile that got a 200 must arrive (at-least-once); duplicates are reported.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { PushRequestSchema } from "../../src/pyroscope/gen/push/v1/push_pb.ts";
 import { type RecordedRequest, startFakePyroscope } from "../support/fake-pyroscope.ts";
 import { readFixture } from "../support/fixtures.ts";
-
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const NODE = join(ROOT, "node_modules/.bin/node");
-const MAIN = join(ROOT, "src/cli/main.ts");
+import { freePort, queuedRelayConfig, startRelay, stopAll, until } from "../support/relay-process.ts";
 
 const KILLS = 4;
 const WORKERS = 4;
-const STEP_TIMEOUT_MS = 15_000;
 
 const cleanup: (() => Promise<unknown>)[] = [];
 after(async () => {
+  await stopAll();
   for (const c of cleanup.reverse()) await c().catch(() => {});
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
-
-interface Child {
-  readonly process: ChildProcess;
-  stderr: string;
-  readonly exited: Promise<number | null>;
-}
-
-function startRelay(config: string, storage: string): Child {
-  const proc = spawn(
-    NODE,
-    [MAIN, "run", "--server.http.listen-addr=127.0.0.1:0", "--storage.path", storage, config],
-    { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] },
-  );
-  const child: Child = {
-    process: proc,
-    stderr: "",
-    exited: new Promise((resolve) => proc.on("exit", (code) => resolve(code))),
-  };
-  proc.stderr!.on("data", (b: Buffer) => {
-    child.stderr = (child.stderr + b.toString()).slice(-20_000);
-  });
-  const killer = setTimeout(() => proc.kill("SIGKILL"), 120_000);
-  void child.exited.then(() => clearTimeout(killer));
-  cleanup.push(async () => {
-    proc.kill("SIGKILL");
-    await child.exited;
-  });
-  return child;
-}
-
-async function until(
-  what: string,
-  probe: () => boolean | Promise<boolean>,
-  ms = STEP_TIMEOUT_MS,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -111,26 +55,7 @@ describe("durable queue: SIGKILL under load", () => {
 
     const port = await freePort();
     const config = join(dir, "config.alloy");
-    await writeFile(
-      config,
-      `pyroscope.receive_http "in" {
-  http {
-    listen_address = "127.0.0.1"
-    listen_port    = ${port}
-  }
-  forward_to = [pyroscope.write.out.receiver]
-}
-
-pyroscope.write "out" {
-  endpoint {
-    url                = "${backend.url}"
-    min_backoff_period = "10ms"
-    max_backoff_period = "200ms"
-  }
-  queue { }
-}
-`,
-    );
+    await writeFile(config, queuedRelayConfig(port, backend.url));
     const storage = join(dir, "data");
     const base = `http://127.0.0.1:${port}`;
     const pprof = readFixture("pprof/go-cpu.pb.gz");
@@ -210,7 +135,7 @@ pyroscope.write "out" {
     await until("every acknowledged profile arrives", () => missing().length === 0, 30_000).catch(
       (err: Error) => {
         throw new Error(
-          `${err.message}: ${missing().length} of ${acked.size} missing, e.g. ${missing().slice(0, 5).join(", ")}\n${child.stderr}`,
+          `${err.message}: ${missing().length} of ${acked.size} missing, e.g. ${missing().slice(0, 5).join(", ")}\n${child.output}`,
         );
       },
     );
@@ -222,6 +147,6 @@ pyroscope.write "out" {
     assert.ok(acked.size > KILLS * 20);
 
     child.process.kill("SIGTERM");
-    assert.equal(await child.exited, 0, child.stderr);
+    assert.equal(await child.exited, 0, child.output);
   });
 });

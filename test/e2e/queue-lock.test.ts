@@ -4,71 +4,18 @@
  * behind), the next one takes the stale lock over.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
+import { freePort, startRelay, stopAll, until } from "../support/relay-process.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const NODE = join(ROOT, "node_modules/.bin/node");
-const MAIN = join(ROOT, "src/cli/main.ts");
-
+after(() => stopAll());
 const cleanup: (() => Promise<unknown>)[] = [];
 after(async () => {
   for (const c of cleanup.reverse()) await c().catch(() => {});
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
-
-interface Child {
-  readonly process: ChildProcess;
-  output: string;
-  readonly exited: Promise<number | null>;
-}
-
-function startRelay(config: string, storage: string): Child {
-  const proc = spawn(
-    NODE,
-    [MAIN, "run", "--server.http.listen-addr=127.0.0.1:0", "--storage.path", storage, config],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  const child: Child = {
-    process: proc,
-    output: "",
-    exited: new Promise((resolve) => proc.on("exit", (code) => resolve(code))),
-  };
-  const add = (b: Buffer): void => {
-    child.output = (child.output + b.toString()).slice(-50_000);
-  };
-  proc.stdout!.on("data", add);
-  proc.stderr!.on("data", add);
-  const killer = setTimeout(() => proc.kill("SIGKILL"), 60_000);
-  void child.exited.then(() => clearTimeout(killer));
-  cleanup.push(async () => {
-    proc.kill("SIGKILL");
-    await child.exited;
-  });
-  return child;
-}
-
-async function until(what: string, probe: () => boolean, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function config(dir: string, name: string, queuePath: string): Promise<string> {
   const path = join(dir, name);

@@ -1,0 +1,111 @@
+/**
+ * `profile-relay run` as a child process, for end-to-end tests that kill, restart or race relays: started from
+ * the sources on the pinned Node, its output kept (the last 50 kB), killed by a watchdog if a test forgets it,
+ * and killed and awaited by `stopAll` (call it from `after`).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const NODE = join(ROOT, "node_modules/.bin/node");
+const MAIN = join(ROOT, "src/cli/main.ts");
+
+/** A relay child process. */
+export interface RelayProcess {
+  readonly process: ChildProcess;
+  /** Its stdout and stderr, interleaved, the last 50 kB. */
+  readonly output: string;
+  /** Resolves with the exit code (null when killed by a signal). */
+  readonly exited: Promise<number | null>;
+}
+
+const running = new Set<RelayProcess>();
+
+/** Starts `profile-relay run CONFIG` with `--storage.path STORAGE` and the agent server on a free port. */
+export function startRelay(config: string, storage: string, watchdogMs = 120_000): RelayProcess {
+  const proc = spawn(
+    NODE,
+    [MAIN, "run", "--server.http.listen-addr=127.0.0.1:0", "--storage.path", storage, config],
+    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let output = "";
+  const add = (b: Buffer): void => {
+    output = (output + b.toString()).slice(-50_000);
+  };
+  proc.stdout!.on("data", add);
+  proc.stderr!.on("data", add);
+  const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
+  const child: RelayProcess = {
+    process: proc,
+    get output() {
+      return output;
+    },
+    exited,
+  };
+  running.add(child);
+  const watchdog = setTimeout(() => proc.kill("SIGKILL"), watchdogMs);
+  void exited.then(() => {
+    clearTimeout(watchdog);
+    running.delete(child);
+  });
+  return child;
+}
+
+/** Kills every relay still running and waits for them to exit. */
+export async function stopAll(): Promise<void> {
+  await Promise.all(
+    [...running].map(async (child) => {
+      child.process.kill("SIGKILL");
+      await child.exited;
+    }),
+  );
+}
+
+/** A TCP port free on 127.0.0.1 just now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+/** Polls `probe` every 20 ms until it holds; fails with `timed out waiting for <what>` after `ms`. */
+export async function until(
+  what: string,
+  probe: () => boolean | Promise<boolean>,
+  ms = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * The config the queue end-to-end tests run: `receive_http` on `port` → `pyroscope.write` with a `queue` (in the
+ * component's data folder) in front of `backendUrl`, retrying fast.
+ */
+export function queuedRelayConfig(port: number, backendUrl: string): string {
+  return `pyroscope.receive_http "in" {
+  http {
+    listen_address = "127.0.0.1"
+    listen_port    = ${port}
+  }
+  forward_to = [pyroscope.write.out.receiver]
+}
+
+pyroscope.write "out" {
+  endpoint {
+    url                = "${backendUrl}"
+    min_backoff_period = "10ms"
+    max_backoff_period = "200ms"
+  }
+  queue { }
+}
+`;
+}
