@@ -19,7 +19,7 @@ import { type Diagnostic, hasErrors, summarizeDiagnostics } from "../syntax/diag
 import { parseFile } from "../syntax/parser.ts";
 import { maskSecretMessages, type SecretLiterals } from "../syntax/secret-literals.ts";
 import { ConfigReadError, readConfigSources } from "../syntax/source.ts";
-import type { Stability } from "./component.ts";
+import type { Stability, WorkerSlot } from "./component.ts";
 import { configSecrets } from "./config-secrets.ts";
 import { Controller } from "./controller.ts";
 import { type BodyDecoder, defaultDecoder, isStdlibName } from "./decoder.ts";
@@ -43,6 +43,8 @@ export interface AgentOptions {
   readonly storagePath: string;
   /** `--server.http.ui-path-prefix` (`/` by default). */
   readonly uiPathPrefix?: string;
+  /** Which worker process of `run --workers` this agent is (a single process when absent). */
+  readonly worker?: WorkerSlot;
   /** `--stability.level`. */
   readonly minStability: Stability;
   /** How long one component may take to stop (`--feature.component-shutdown-deadline`). */
@@ -93,6 +95,7 @@ export class Agent {
       registry: options.registry,
       logger: this.logger,
       storagePath: options.storagePath,
+      worker: options.worker,
       minStability: options.minStability,
       decode: options.decode ?? defaultDecoder,
       isStdlibName,

@@ -9,7 +9,14 @@ import { Registry } from "prom-client";
 import type { BlockStmt } from "../syntax/ast.ts";
 import { type Diagnostic, hasErrors, summarizeDiagnostics } from "../syntax/diagnostics.ts";
 import type { ObjectValue, Value } from "../syntax/value.ts";
-import type { AnyRegistration, Component, ComponentOptions, Health, Stability } from "./component.ts";
+import type {
+  AnyRegistration,
+  Component,
+  ComponentOptions,
+  Health,
+  Stability,
+  WorkerSlot,
+} from "./component.ts";
 import type { BodyDecoder } from "./decoder.ts";
 import { deepEqual } from "./equality.ts";
 import { health, leastHealthy } from "./health.ts";
@@ -23,6 +30,8 @@ export interface NodeContext {
   readonly logger: Logger;
   /** `--storage.path`; the component's folder is `<storagePath>/<id>`. */
   readonly storagePath: string;
+  /** Which worker process this is. */
+  readonly worker: WorkerSlot;
   readonly minStability: Stability;
   readonly decode: BodyDecoder;
   /** The live debugging hub, handed to the component. */
@@ -212,6 +221,7 @@ export class ComponentNode {
       logger: this.logger,
       registry: this.registry,
       dataPath: join(this.#context.storagePath, this.id),
+      worker: this.#context.worker,
       liveDebugging: this.#context.liveDebugging,
       onStateChange: (exports) => this.#setExports(exports),
     };

@@ -33,6 +33,20 @@ export interface Health {
   readonly updatedTime: Date;
 }
 
+/**
+ * Which worker process of `profile-relay run --workers=N` this is: `index` in `0..count-1`. A single process
+ * (the default, and every test or tool) is `{ index: 0, count: 1 }`. Components that own something on disk
+ * (the durable queue) use it to take their own shard; limits that the user configures for the whole relay
+ * are divided by `count`.
+ */
+export interface WorkerSlot {
+  readonly index: number;
+  readonly count: number;
+}
+
+/** The slot of a relay that runs in one process. */
+export const SINGLE_PROCESS: WorkerSlot = { index: 0, count: 1 };
+
 /** What the runtime gives each component. */
 export interface ComponentOptions {
   /** The component ID, e.g. `pyroscope.write.default`. */
@@ -47,6 +61,8 @@ export interface ComponentOptions {
   readonly registry: Registry;
   /** A folder the component owns: `<--storage.path>/<component id>`. Created on first use by the component. */
   readonly dataPath: string;
+  /** Which worker process this is (`{ index: 0, count: 1 }` unless `run --workers` is above 1). */
+  readonly worker: WorkerSlot;
   /**
    * The live debugging hub: a component that shows the profiles passing through it takes its tap with
    * `liveTap(options)` (`src/runtime/livedebugging/hub.ts`). Absent in tests and tools.

@@ -18,7 +18,7 @@ import type { Registry } from "prom-client";
 import type { File } from "../syntax/ast.ts";
 import { type Diagnostic, hasErrors, summarizeDiagnostics } from "../syntax/diagnostics.ts";
 import type { ObjectValue, Value } from "../syntax/value.ts";
-import type { Stability } from "./component.ts";
+import { SINGLE_PROCESS, type Stability, type WorkerSlot } from "./component.ts";
 import { ComponentNode } from "./component-node.ts";
 import type { BodyDecoder } from "./decoder.ts";
 import { Graph } from "./graph.ts";
@@ -41,6 +41,8 @@ export interface ControllerOptions {
   readonly logger: Logger;
   /** `--storage.path`. */
   readonly storagePath: string;
+  /** Which worker process this is (a single process when absent). */
+  readonly worker?: WorkerSlot;
   readonly minStability: Stability;
   readonly decode: BodyDecoder;
   /** Whether a top-level identifier is a stdlib name (see `PlanOptions`). */
@@ -272,6 +274,7 @@ export class Controller {
           new ComponentNode(planned, {
             logger: this.#log,
             storagePath: this.#options.storagePath,
+            worker: this.#options.worker ?? SINGLE_PROCESS,
             minStability: this.#options.minStability,
             decode: this.#options.decode,
             liveDebugging: this.#options.liveDebugging,

@@ -12,6 +12,7 @@ import { receiveHttpSchema } from "../../src/components/pyroscope/receive_http/a
 import { ReceiveHttp } from "../../src/components/pyroscope/receive_http/receive-http.ts";
 import { defaultsOf } from "../../src/components/pyroscope/receive_http/testkit.ts";
 import { OK, type Receiver } from "../../src/pyroscope/receiver.ts";
+import { SINGLE_PROCESS } from "../../src/runtime/component.ts";
 
 function status(field: "VmRSS" | "VmHWM"): number {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB$`, "m").exec(readFileSync("/proc/self/status", "utf8"));
@@ -27,6 +28,7 @@ const component = await ReceiveHttp.create(
     logger: pino({ level: "silent" }),
     registry: new Registry(),
     dataPath: "",
+    worker: SINGLE_PROCESS,
     onStateChange: () => {},
   },
   {

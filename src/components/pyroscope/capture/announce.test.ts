@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { pino } from "pino";
 import { Registry } from "prom-client";
+import { SINGLE_PROCESS } from "../../../runtime/component.ts";
 import { DEFAULT_MAX_SIZE, DEFAULT_RETENTION_MS } from "./arguments.ts";
 import { CaptureComponent } from "./capture.ts";
 
@@ -24,7 +25,14 @@ test("the capture folder is logged once the component runs, not when it is only 
   const logger = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) });
   const dataPath = join(base, "pyroscope.capture.test");
   const component = new CaptureComponent(
-    { id: "pyroscope.capture.test", logger, registry: new Registry(), dataPath, onStateChange: () => {} },
+    {
+      id: "pyroscope.capture.test",
+      logger,
+      registry: new Registry(),
+      dataPath,
+      worker: SINGLE_PROCESS,
+      onStateChange: () => {},
+    },
     { path: undefined, max_size: DEFAULT_MAX_SIZE, retention: DEFAULT_RETENTION_MS },
   );
   await component.store.ready();

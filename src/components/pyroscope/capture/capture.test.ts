@@ -9,6 +9,7 @@ import { Registry } from "prom-client";
 import { nodeSdkRequests, readFixture } from "../../../../test/support/fixtures.ts";
 import { isGzip, parseMultipart, summarizePprof } from "../../../../test/support/pprof.ts";
 import { Labels } from "../../../pyroscope/labels.ts";
+import { SINGLE_PROCESS } from "../../../runtime/component.ts";
 import { Capsule } from "../../../syntax/value.ts";
 import { assemble, listCaptures, loadCapture } from "./catalog.ts";
 import { captureRegistration } from "./index.ts";
@@ -37,6 +38,7 @@ describe("pyroscope.capture", () => {
         logger: pino({ level: "silent" }),
         registry: new Registry(),
         dataPath: join(base, "data"),
+        worker: SINGLE_PROCESS,
         onStateChange: (e) => exported.push(e["receiver"]),
       },
       { path: undefined, max_size: 1024, retention: 1000 },

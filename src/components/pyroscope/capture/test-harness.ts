@@ -12,6 +12,7 @@ import { ensureServiceName } from "../../../pyroscope/label-rules.ts";
 import { Labels } from "../../../pyroscope/labels.ts";
 import { parseName } from "../../../pyroscope/name-grammar.ts";
 import { type IngestRequest, NO_HEADERS } from "../../../pyroscope/receiver.ts";
+import { SINGLE_PROCESS } from "../../../runtime/component.ts";
 import { type CaptureArguments, DEFAULT_MAX_SIZE, DEFAULT_RETENTION_MS } from "./arguments.ts";
 import { CaptureComponent } from "./capture.ts";
 
@@ -38,6 +39,7 @@ export async function startCapture(overrides: Partial<CaptureArguments> = {}): P
       logger: pino({ level: "silent" }),
       registry,
       dataPath,
+      worker: SINGLE_PROCESS,
       onStateChange: () => {},
     },
     { path: undefined, max_size: DEFAULT_MAX_SIZE, retention: DEFAULT_RETENTION_MS, ...overrides },

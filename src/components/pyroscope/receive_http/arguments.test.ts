@@ -3,6 +3,7 @@ import { describe, test } from "node:test";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { RECEIVER_HOST_TYPE } from "../../../pyroscope/receiver.ts";
+import { SINGLE_PROCESS } from "../../../runtime/component.ts";
 import type { BlockStmt } from "../../../syntax/ast.ts";
 import { decodeBody } from "../../../syntax/decode.ts";
 import { diagnosticOneLine } from "../../../syntax/diagnostics.ts";
@@ -213,6 +214,7 @@ describe("from config text to a running component", () => {
         logger: pino({ level: "silent" }),
         registry: new Registry(),
         dataPath: "",
+        worker: SINGLE_PROCESS,
         onStateChange: () => {},
       },
       args,

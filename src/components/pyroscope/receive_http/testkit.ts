@@ -8,6 +8,7 @@ import { pino } from "pino";
 import { Registry } from "prom-client";
 import type { IngestRequest, Outcome, PushRequest, Receiver } from "../../../pyroscope/receiver.ts";
 import { failure, OK } from "../../../pyroscope/receiver.ts";
+import { SINGLE_PROCESS } from "../../../runtime/component.ts";
 import type { BodySchema, Fields, InferFields } from "../../../syntax/schema.ts";
 import { type ReceiveHttpArguments, receiveHttpSchema } from "./arguments.ts";
 import { ReceiveHttp } from "./receive-http.ts";
@@ -85,7 +86,14 @@ export async function start(args: ReceiveHttpArguments): Promise<Running> {
   const registry = new Registry();
   const logger = pino({ level: process.env["TEST_LOG_LEVEL"] ?? "silent" });
   const component = await ReceiveHttp.create(
-    { id: "pyroscope.receive_http.test", logger, registry, dataPath: "", onStateChange: () => {} },
+    {
+      id: "pyroscope.receive_http.test",
+      logger,
+      registry,
+      dataPath: "",
+      worker: SINGLE_PROCESS,
+      onStateChange: () => {},
+    },
     args,
   );
   const controller = new AbortController();

@@ -15,6 +15,7 @@ import { Registry } from "prom-client";
 import { type FakePyroscope, startFakePyroscope } from "../../../../test/support/fake-pyroscope.ts";
 import { PushRequestSchema } from "../../../pyroscope/gen/push/v1/push_pb.ts";
 import { parseName } from "../../../pyroscope/name-grammar.ts";
+import { SINGLE_PROCESS } from "../../../runtime/component.ts";
 import { defaultsOf } from "../../../syntax/decode.ts";
 import { type Running, sample, start, testArgs } from "../receive_http/testkit.ts";
 import { queueBody } from "../write/arguments.ts";
@@ -58,6 +59,7 @@ async function startPipeline(
       logger: pino({ level: "silent" }),
       registry,
       dataPath: "",
+      worker: SINGLE_PROCESS,
       onStateChange: () => {},
     },
     { forward_to: [next.receiver], max_cache_size: 100, rule: rules.map((r) => ruleArgs(r)) },

@@ -12,6 +12,7 @@ import { Registry } from "prom-client";
 import { IngestQuery } from "../../../pyroscope/ingest-query.ts";
 import { Labels } from "../../../pyroscope/labels.ts";
 import { type IngestRequest, OK, type PushRequest, type Receiver } from "../../../pyroscope/receiver.ts";
+import { SINGLE_PROCESS } from "../../../runtime/component.ts";
 import { Capsule, type Value } from "../../../syntax/value.ts";
 import { failed, RecordingReceiver, rejected, sample } from "../receive_http/testkit.ts";
 import type { RelabelArguments, RuleArguments } from "./arguments.ts";
@@ -39,6 +40,7 @@ function start(a: RelabelArguments): Running {
       logger: pino({ level: "silent" }),
       registry,
       dataPath: "",
+      worker: SINGLE_PROCESS,
       onStateChange: (e) => exports.push(e),
     },
     a,

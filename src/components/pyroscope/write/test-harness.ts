@@ -7,6 +7,7 @@ import { pino } from "pino";
 import { Registry } from "prom-client";
 import { RECEIVER_HOST_TYPE, type Receiver } from "../../../pyroscope/receiver.ts";
 import type { ComponentOptions } from "../../../runtime/component.ts";
+import { SINGLE_PROCESS } from "../../../runtime/component.ts";
 import type { LiveDebugging } from "../../../runtime/livedebugging/hub.ts";
 import { defaultsOf } from "../../../syntax/decode.ts";
 import { Capsule, type Value } from "../../../syntax/value.ts";
@@ -59,6 +60,7 @@ export async function startWrite(
     logger: pino({ level: "debug" }, sink),
     registry,
     dataPath,
+    worker: SINGLE_PROCESS,
     onStateChange: (e) => exports.push(e),
     liveDebugging,
   };
