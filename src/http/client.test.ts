@@ -169,9 +169,10 @@ async function send(
     url,
     headers,
     body: new TextEncoder().encode(body),
-    signal: AbortSignal.timeout(5000),
+    timeoutMs: 5000,
+    keepBytes: 1024 * 1024,
   });
-  return { status: res.status, text: await res.body.text(), url: res.url };
+  return { status: res.status, text: Buffer.from(res.body).toString("utf8"), url: res.url };
 }
 
 async function withClient(cfg: HttpClientConfig, env?: Record<string, string>): Promise<HttpClient> {

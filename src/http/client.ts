@@ -7,7 +7,8 @@
  * a POST into a GET; credentials are not sent to another host) unless `follow_redirects` is false. Bodies are
  * never compressed or decompressed here.
  */
-import { type Dispatcher, request } from "undici";
+import type { Dispatcher } from "undici";
+import { BoundedCache } from "../pyroscope/bounded-cache.ts";
 import { type AuthLayer, createAuthLayer } from "./auth.ts";
 import { Connections } from "./connections.ts";
 import type { HeaderList } from "./headers.ts";
@@ -20,18 +21,46 @@ import { loadTlsOptions } from "./tls.ts";
 export interface HttpRequest {
   readonly method: string;
   readonly url: string;
+  /** Read only: the client copies them when it adds its own. */
   readonly headers: HeaderList;
   readonly body?: Uint8Array | undefined;
+  /** Aborts the exchange; the request then rejects with the signal's reason. */
   readonly signal?: AbortSignal | undefined;
+  /** The time the whole exchange (redirects included) may take; then it rejects with `HttpDeadlineError`. */
+  readonly timeoutMs?: number | undefined;
+  /**
+   * How many bytes of the response body to keep (default none); the rest is read and discarded so the connection
+   * can be reused, up to `DISCARD_LIMIT`, beyond which the connection is closed instead.
+   */
+  readonly keepBytes?: number | undefined;
 }
 
-/** The response; the caller must consume or dump `body`. */
+/** The response, read: its status, headers and the first `keepBytes` of its body. */
 export interface HttpResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly body: Dispatcher.ResponseData["body"];
+  readonly body: Uint8Array;
   /** The URL that answered (after redirects). */
   readonly url: string;
+}
+
+/** The exchange took longer than `timeoutMs` (Go: `context deadline exceeded`). */
+export class HttpDeadlineError extends Error {
+  constructor() {
+    super("context deadline exceeded");
+    this.name = "HttpDeadlineError";
+  }
+}
+
+/** The response's status and headers arrived, its body did not (the connection failed while reading it). */
+export class ResponseBodyError extends Error {
+  /** The status the response had. */
+  readonly status: number;
+  constructor(status: number, cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = "ResponseBodyError";
+    this.status = status;
+  }
 }
 
 /** Build-time options. */
@@ -43,6 +72,27 @@ export interface HttpClientOptions {
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 10;
 const SENSITIVE_ON_REDIRECT = ["authorization", "www-authenticate", "cookie", "cookie2"];
+/** A response body beyond this is not read to its end: the connection is closed instead. */
+export const DISCARD_LIMIT = 1024 * 1024;
+
+/** What a request URL without its query resolves to, worked out once per distinct URL. */
+interface Target {
+  /** The URL as given (user info included), without the query when it could go verbatim. */
+  readonly url: URL;
+  /** The query sent verbatim after `url` ("" when `url` has its own). */
+  readonly search: string;
+  readonly origin: string;
+  /** Path and query of the request line. */
+  readonly pathname: string;
+  readonly hasUserinfo: boolean;
+  readonly dispatcher: Dispatcher;
+}
+
+/**
+ * A query that WHATWG URL parsing leaves as it is: no character of its special-query percent-encode set
+ * (controls, space, `"`, `#`, `'`, `<`, `>`, non-ASCII).
+ */
+const VERBATIM_QUERY = /^(?:\?[\x21\x24-\x26\x28-\x3b\x3d\x3f-\x7e]*)?$/;
 
 /** An HTTP client for one endpoint. Build with `HttpClient.create`; `close()` when it is no longer used. */
 export class HttpClient {
@@ -51,6 +101,8 @@ export class HttpClient {
   readonly #auth: AuthLayer | undefined;
   readonly #httpHeaders: readonly (readonly [string, string])[];
   readonly #followRedirects: boolean;
+  /** Request URLs without their query, resolved (an endpoint sends to a handful). */
+  readonly #targets = new BoundedCache<string, Target>(64);
 
   private constructor(
     connections: Connections,
@@ -86,27 +138,38 @@ export class HttpClient {
     return new HttpClient(connections, oauthConnections, auth, cfg);
   }
 
-  /** Sends a request, following redirects when configured. Rejects on transport errors and aborts. */
+  /**
+   * Sends a request and reads its response, following redirects when configured. Rejects on transport
+   * errors (`ResponseBodyError` once the response has started), aborts and the deadline.
+   */
   async request(req: HttpRequest): Promise<HttpResponse> {
-    const origin = new URL(req.url);
-    let url = origin;
+    const exchange = new Exchange(req.signal, req.timeoutMs);
+    try {
+      return await this.#exchange(req, exchange);
+    } finally {
+      exchange.dispose();
+    }
+  }
+
+  async #exchange(req: HttpRequest, exchange: Exchange): Promise<HttpResponse> {
+    let target = this.#target(req.url);
+    const origin = target.url;
     let method = req.method;
     let body = req.body;
     // copied only when a redirect changes it (each send copies what it adds to)
     let headers = req.headers;
     for (let redirects = 0; ; redirects++) {
-      const sameHost = isDomainOrSubdomain(url.hostname, origin.hostname);
-      const res = await this.#send(method, url, headers, body, sameHost, req.signal);
+      const sameHost = isDomainOrSubdomain(target.url.hostname, origin.hostname);
+      const res = await this.#send(method, target, headers, body, sameHost, exchange, req.keepBytes ?? 0);
       if (!this.#followRedirects || !REDIRECT_STATUSES.has(res.status)) return res;
       const location = first(res.headers["location"]);
       if (location === undefined || location === "") return res;
-      await res.body.dump().catch(() => {});
       if (redirects + 1 >= MAX_REDIRECTS) {
         throw new Error(
           `${goMethod(req.method)} "${redactUrl(req.url)}": stopped after ${MAX_REDIRECTS} redirects`,
         );
       }
-      const next = new URL(location, url);
+      const next = new URL(location, `${target.url.href}${target.search}`);
       if (headers === req.headers) headers = headers.clone();
       if (res.status <= 303 && method !== "GET" && method !== "HEAD") {
         method = "GET";
@@ -118,41 +181,81 @@ export class HttpClient {
       if (!isDomainOrSubdomain(next.hostname, origin.hostname)) {
         for (const h of SENSITIVE_ON_REDIRECT) headers.delete(h);
       }
-      url = next;
+      target = this.#resolve(next);
     }
+  }
+
+  /** The target of a URL string: parsed once per distinct URL without its query (the query goes as it is). */
+  #target(url: string): Target {
+    const q = url.indexOf("?");
+    const base = q < 0 ? url : url.slice(0, q);
+    const search = q < 0 ? "" : url.slice(q);
+    if (url.includes("#") || !VERBATIM_QUERY.test(search)) return this.#resolve(new URL(url));
+    let target = this.#targets.get(base);
+    if (target === undefined) {
+      target = this.#resolve(new URL(base));
+      this.#targets.set(base, target);
+    }
+    if (search === "") return target;
+    return { ...target, search, pathname: `${target.pathname}${search}` };
+  }
+
+  #resolve(url: URL): Target {
+    const hasUserinfo = url.username !== "" || url.password !== "";
+    let bare = url;
+    if (hasUserinfo) {
+      bare = new URL(url.href);
+      bare.username = "";
+      bare.password = "";
+    }
+    return {
+      url,
+      search: "",
+      origin: bare.origin,
+      pathname: `${bare.pathname}${bare.search}`,
+      hasUserinfo,
+      dispatcher: this.#connections.dispatcherFor(bare).dispatcher,
+    };
   }
 
   async #send(
     method: string,
-    url: URL,
+    target: Target,
     callerHeaders: HeaderList,
     body: Uint8Array | undefined,
     sendCredentials: boolean,
-    signal: AbortSignal | undefined,
+    exchange: Exchange,
+    keepBytes: number,
   ): Promise<HttpResponse> {
-    const headers = callerHeaders.clone();
-    let target = url;
-    if (url.username !== "" || url.password !== "") {
+    let headers = callerHeaders;
+    const credentials = this.#auth !== undefined && sendCredentials;
+    if (target.hasUserinfo || this.#httpHeaders.length > 0 || credentials) {
+      headers = callerHeaders.clone();
+      const url = target.url;
       // Go's client turns URL user info into Basic auth (unless the request has an Authorization already).
-      if (!headers.hasValue("authorization")) {
+      if (target.hasUserinfo && !headers.hasValue("authorization")) {
         const userinfo = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
         headers.set("Authorization", `Basic ${Buffer.from(userinfo).toString("base64")}`);
       }
-      target = new URL(url.href);
-      target.username = "";
-      target.password = "";
+      for (const [name, value] of this.#httpHeaders) headers.add(name, value);
+      if (credentials) await this.#auth!.apply(headers, exchange.signal);
     }
-    for (const [name, value] of this.#httpHeaders) headers.add(name, value);
-    if (this.#auth !== undefined && sendCredentials) await this.#auth.apply(headers, signal);
-    const { dispatcher } = this.#connections.dispatcherFor(target);
-    const res = await request(target, {
-      method: method as Dispatcher.HttpMethod,
-      headers: headers.toFlat(),
-      body: body === undefined ? undefined : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
-      dispatcher,
-      signal,
-    });
-    return { status: res.statusCode, headers: res.headers, body: res.body, url: target.toString() };
+    const {
+      status,
+      headers: responseHeaders,
+      body: kept,
+    } = await exchange.send(
+      target.dispatcher,
+      {
+        origin: target.origin,
+        path: target.pathname,
+        method: method as Dispatcher.HttpMethod,
+        headers: headers.toFlat(),
+        body: body === undefined ? undefined : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+      },
+      keepBytes,
+    );
+    return { status, headers: responseHeaders, body: kept, url: redactless(target) };
   }
 
   /** Closes the connection pools once in-flight requests finish. */
@@ -160,6 +263,102 @@ export class HttpClient {
     await Promise.allSettled([this.#connections.close(), this.#oauthConnections?.close()]);
   }
 }
+
+/** The URL that answered, without user info. */
+function redactless(target: Target): string {
+  return `${target.origin}${target.pathname}`;
+}
+
+/** A response as an exchange reads it. */
+interface ReadResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: Uint8Array;
+}
+
+/**
+ * One exchange's abort and deadline: a single timer, one listener on the caller's signal and one
+ * `AbortController` for undici, however many requests (redirects) it makes.
+ */
+class Exchange {
+  readonly signal: AbortSignal | undefined;
+  readonly #controller = new AbortController();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #onAbort = (): void => this.#controller.abort(abortReason(this.signal));
+
+  constructor(signal: AbortSignal | undefined, timeoutMs: number | undefined) {
+    this.signal = signal;
+    if (signal?.aborted) {
+      this.#controller.abort(abortReason(signal));
+      return;
+    }
+    signal?.addEventListener("abort", this.#onAbort, { once: true });
+    if (timeoutMs !== undefined) {
+      this.#timer = setTimeout(() => this.#controller.abort(new HttpDeadlineError()), timeoutMs);
+      this.#timer.unref?.();
+    }
+  }
+
+  /** Sends one request and reads its response: the first `keepBytes` of the body, the rest discarded. */
+  async send(
+    dispatcher: Dispatcher,
+    options: Omit<Dispatcher.RequestOptions, "signal">,
+    keepBytes: number,
+  ): Promise<ReadResponse> {
+    const abort = this.#controller.signal;
+    if (abort.aborted) throw abort.reason;
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await dispatcher.request({ ...options, signal: abort });
+    } catch (err) {
+      throw abort.aborted ? abort.reason : err;
+    }
+    try {
+      if (keepBytes === 0 || (res.statusCode === 200 && res.headers["content-length"] === "0")) {
+        await res.body.dump({ limit: DISCARD_LIMIT });
+        return { status: res.statusCode, headers: res.headers, body: EMPTY };
+      }
+      return { status: res.statusCode, headers: res.headers, body: await readKept(res.body, keepBytes) };
+    } catch (err) {
+      throw new ResponseBodyError(res.statusCode, abort.aborted ? abort.reason : err);
+    }
+  }
+
+  dispose(): void {
+    clearTimeout(this.#timer);
+    this.signal?.removeEventListener("abort", this.#onAbort);
+  }
+}
+
+function abortReason(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error ? reason : new Error("This operation was aborted");
+}
+
+/**
+ * The first `keep` bytes of a body; the rest is read and discarded so the connection can be reused, up to
+ * `DISCARD_LIMIT`, beyond which the connection is closed instead.
+ */
+async function readKept(body: Dispatcher.ResponseData["body"], keep: number): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  let kept = 0;
+  let seen = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    seen += chunk.byteLength;
+    if (kept < keep) {
+      const part = chunk.subarray(0, keep - kept);
+      chunks.push(part);
+      kept += part.byteLength;
+    }
+    if (seen > DISCARD_LIMIT) {
+      body.destroy();
+      break;
+    }
+  }
+  return chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, kept);
+}
+
+const EMPTY = new Uint8Array(0);
 
 async function buildConnections(
   tlsConfig: TlsConfig | undefined,

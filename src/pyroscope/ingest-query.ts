@@ -10,6 +10,8 @@
  * dropped); `toCanonicalString` produces exactly that, for callers that want Alloy's bytes.
  */
 
+import { BoundedCache } from "./bounded-cache.ts";
+
 /** The parameters Pyroscope's `/ingest` handler reads (raw decoded values; Pyroscope's defaults are noted). */
 export interface IngestParams {
   /** `app.name{k=v,...}`; required by Pyroscope (400 when missing). */
@@ -49,6 +51,13 @@ interface Pair {
 const PLAIN_SEGMENT = /^[A-Za-z0-9\-._~]+=(?:[A-Za-z0-9\-._~+]|%[0-9A-F]{2})*$/;
 
 const utf8 = new TextDecoder();
+
+/**
+ * `name` segments as received and `name` values as set, to their pairs: the same application sends the same
+ * `name` on every upload, so it is decoded and escaped once (pairs are immutable).
+ */
+const NAME_SEGMENTS = new BoundedCache<string, Pair>(4096);
+const NAME_VALUES = new BoundedCache<string, Pair>(4096);
 const utf8Encoder = new TextEncoder();
 
 /**
@@ -87,7 +96,7 @@ export class IngestQuery {
     if (query === "") {
       return new IngestQuery([]);
     }
-    return new IngestQuery(query.split("&").map(pairOf));
+    return new IngestQuery(query.split("&").map(segmentPair));
   }
 
   /** Go `url.Values.Get`: the first value of `key` among the readable pairs, or undefined when absent. */
@@ -136,7 +145,11 @@ export class IngestQuery {
    * other pair is kept byte for byte.
    */
   withName(value: string): IngestQuery {
-    const pair = pairOf(`name=${queryEscape(utf8Encoder.encode(value))}`);
+    let pair = NAME_VALUES.get(value);
+    if (pair === undefined) {
+      pair = pairOf(`name=${queryEscape(utf8Encoder.encode(value))}`);
+      NAME_VALUES.set(value, pair);
+    }
     const out: Pair[] = [];
     let placed = false;
     for (const p of this.#pairs) {
@@ -203,6 +216,17 @@ function isNamePair(p: Pair): boolean {
   const eq = p.raw.indexOf("=");
   const key = queryUnescape(eq < 0 ? p.raw : p.raw.slice(0, eq));
   return key !== undefined && utf8.decode(key) === "name";
+}
+
+/** `pairOf`, remembering `name` segments (the long, escaped one that repeats). */
+function segmentPair(segment: string): Pair {
+  if (!segment.startsWith("name=")) return pairOf(segment);
+  let pair = NAME_SEGMENTS.get(segment);
+  if (pair === undefined) {
+    pair = pairOf(segment);
+    NAME_SEGMENTS.set(segment, pair);
+  }
+  return pair;
 }
 
 function pairOf(segment: string): Pair {

@@ -9,6 +9,7 @@
  * `Bad Request: <message>`. Too large → 413, over the in-flight budget → 429 + `Retry-After`, too slow → 408.
  */
 import type { Logger } from "pino";
+import { BoundedCache } from "../../../pyroscope/bounded-cache.ts";
 import { IngestQuery } from "../../../pyroscope/ingest-query.ts";
 import { ensureServiceName } from "../../../pyroscope/label-rules.ts";
 import { Labels } from "../../../pyroscope/labels.ts";
@@ -29,19 +30,28 @@ import { publishIngest } from "./live.ts";
 import { closeAfterResponse, sendEmpty, sendText } from "./respond.ts";
 import type { Exchange, RouteHandler } from "./router.ts";
 
+/** The labels of the `name`s seen lately (label sets are immutable); a `name` that fails to parse is not kept. */
+const LABELS_BY_NAME = new BoundedCache<string, Labels>(4096);
+
 /** Labels for an ingest request: `name` parsed with Pyroscope's grammar, then the `service_name` rule. */
 export function ingestLabels(query: IngestQuery, logger: Logger): Labels {
   const name = query.name ?? "";
+  const known = LABELS_BY_NAME.get(name);
+  if (known !== undefined) return known;
   let labels = Labels.EMPTY;
+  let parsed = true;
   if (name !== "") {
     try {
       labels = parseName(name);
     } catch (err) {
       // Alloy continues with no labels rather than rejecting the upload
       logger.warn({ name, err: (err as Error).message }, "Failed to parse labels from name parameter");
+      parsed = false;
     }
   }
-  return ensureServiceName(labels);
+  labels = ensureServiceName(labels);
+  if (parsed) LABELS_BY_NAME.set(name, labels);
+  return labels;
 }
 
 /** Builds the ingest route handler; `settings` is read once per request; `tap` is for live debugging. */

@@ -22,11 +22,18 @@ import {
 } from "@connectrpc/connect/protocol-connect";
 import { compressionGzip } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
-import { goMethod, HttpClient, type HttpClientOptions, type HttpResponse } from "../../../http/client.ts";
-import { startDeadline } from "../../../http/deadline.ts";
+import {
+  goMethod,
+  HttpClient,
+  type HttpClientOptions,
+  HttpDeadlineError,
+  type HttpResponse,
+  ResponseBodyError,
+} from "../../../http/client.ts";
 import { HeaderList, HOP_BY_HOP_HEADERS, isValidHeaderName } from "../../../http/headers.ts";
 import { redactUrl } from "../../../http/redact-url.ts";
 import { USER_AGENT } from "../../../http/user-agent.ts";
+import { BoundedCache } from "../../../pyroscope/bounded-cache.ts";
 import {
   codeForHttpStatus,
   type Failure,
@@ -99,6 +106,8 @@ export class Endpoint {
   /** `ingestUrl` without the query, by incoming path. */
   readonly #ingestPrefixes = new Map<string, string>();
   readonly #pushUrl: string;
+  /** Ingest request headers without forwarded headers or tenant, by content type (see `#ingestHeaders`). */
+  readonly #plainIngestHeaders = new BoundedCache<string, HeaderList>(16);
   /** The push request headers when nothing is forwarded (the usual case), built once. */
   readonly #pushHeaders: HeaderList;
 
@@ -198,7 +207,6 @@ export class Endpoint {
       isEmpty(call.headers) ? this.#pushHeaders : this.#buildPushHeaders(call.headers),
       call.tenant,
     );
-    const deadline = startDeadline(signal, timeoutMs);
     let res: HttpResponse;
     try {
       res = await this.#client.request({
@@ -206,53 +214,44 @@ export class Endpoint {
         url: this.#pushUrl,
         headers,
         body: call.body,
-        signal: deadline.signal,
+        signal,
+        timeoutMs,
+        keepBytes: PUSH_ERROR_LIMIT,
       });
     } catch (err) {
-      deadline.dispose();
-      if (deadline.timeout.aborted && !signal.aborted) {
+      if (isDeadline(err) && !signal.aborted) {
         return deadlineExceeded("deadline_exceeded: context deadline exceeded");
       }
       if (signal.aborted) return canceled("canceled: context canceled");
+      if (err instanceof ResponseBodyError) return connectFailure(ConnectError.from(err.cause), err.status);
       return connectFailure(new ConnectError(errorText(err), Code.Unavailable));
     }
     try {
-      return await this.#pushAnswer(res);
+      return this.#pushAnswer(res);
     } catch (err) {
-      if (deadline.timeout.aborted && !signal.aborted) {
-        return deadlineExceeded("deadline_exceeded: context deadline exceeded");
-      }
-      if (signal.aborted) return canceled("canceled: context canceled");
       return connectFailure(ConnectError.from(err), res.status);
-    } finally {
-      deadline.dispose();
     }
   }
 
   /** Reads a push response as connect's client does: 200 with a protobuf body, or a Connect error. */
-  async #pushAnswer(res: HttpResponse): Promise<Outcome> {
+  #pushAnswer(res: HttpResponse): Outcome {
     const header = toHeaders(res.headers);
     let validated: ReturnType<typeof validateResponseWithCompression>;
     try {
       validated = validateResponseWithCompression("unary", [compressionGzip], true, res.status, header);
     } catch (err) {
       // Not a Connect error: the code comes from the status, and the start of the body is the downstream's
-      // message; reading it also frees the connection.
-      const detail = await readLimited(res.body, ERROR_BODY_LIMIT);
+      // message.
       return connectFailure(
         ConnectError.from(err),
         res.status,
-        detail,
+        text(res.body.subarray(0, ERROR_BODY_LIMIT)),
         this.#retryAfter(res.status, header.get("retry-after")),
       );
     }
-    if (!validated.isUnaryError) {
-      await drain(res.body);
-      return OK;
-    }
-    let bytes = await readAll(res.body, ERROR_BODY_LIMIT * 32);
-    if (validated.compression !== undefined)
-      bytes = gunzipSync(bytes, { maxOutputLength: ERROR_BODY_LIMIT * 32 });
+    if (!validated.isUnaryError) return OK;
+    let bytes = res.body;
+    if (validated.compression !== undefined) bytes = gunzipSync(bytes, { maxOutputLength: PUSH_ERROR_LIMIT });
     const error = errorFromJsonBytes(bytes, header, validated.unaryError);
     return connectFailure(
       error,
@@ -289,6 +288,46 @@ export class Endpoint {
     const doRequest = (): string => `do request: ${goMethod("POST")} "${redactUrl(url)}"`;
     const timeoutMs = this.args.remote_timeout;
     if (timeoutMs <= 0) return deadlineExceeded(`${doRequest()}: context deadline exceeded`);
+    let res: HttpResponse;
+    try {
+      res = await this.#client.request({
+        method: "POST",
+        url,
+        headers: this.#ingestHeaders(call),
+        body: call.body,
+        signal,
+        timeoutMs,
+        keepBytes: ERROR_BODY_LIMIT,
+      });
+    } catch (err) {
+      const during = err instanceof ResponseBodyError ? "reading response body" : doRequest();
+      return transportFailure(err, during, signal);
+    }
+    if (res.status === 200) return OK;
+    const detail = text(res.body);
+    const status = res.status;
+    return {
+      ok: false,
+      code: codeForHttpStatus(status),
+      httpStatus: status,
+      message: `remote error: pyroscope write error: status=${status} msg=${detail}`,
+      detail,
+      retryAfterMs: this.#retryAfter(status, firstValue(res.headers["retry-after"])),
+    };
+  }
+
+  /**
+   * The headers of an ingest: forwarded ones, the endpoint's own, every `Content-Type` of the upload, Alloy's
+   * `User-Agent` unless configured, the tenant. Without forwarded headers or tenant (the usual case) the list
+   * depends only on the content type, and is built once per content type.
+   */
+  #ingestHeaders(call: IngestCall): HeaderList {
+    const plain = call.tenant === undefined && isEmpty(call.headers);
+    const key = plain ? call.contentType.join("\n") : undefined;
+    if (key !== undefined) {
+      const known = this.#plainIngestHeaders.get(key);
+      if (known !== undefined) return known;
+    }
     const headers = this.#withOwnHeaders(call.headers, new HeaderList());
     call.contentType.forEach((ct, i) => {
       if (i === 0) headers.set("Content-Type", ct);
@@ -296,42 +335,8 @@ export class Endpoint {
     });
     if (!headers.has("user-agent")) headers.set("User-Agent", USER_AGENT);
     if (call.tenant !== undefined) headers.set(TENANT_HEADER, call.tenant);
-
-    const deadline = startDeadline(signal, timeoutMs);
-    const timeout = deadline.timeout;
-    let res: HttpResponse;
-    try {
-      res = await this.#client.request({
-        method: "POST",
-        url,
-        headers,
-        body: call.body,
-        signal: deadline.signal,
-      });
-    } catch (err) {
-      deadline.dispose();
-      return transportFailure(err, doRequest(), signal, timeout);
-    }
-    try {
-      if (res.status !== 200) {
-        const detail = await readLimited(res.body, ERROR_BODY_LIMIT);
-        const status = res.status;
-        return {
-          ok: false,
-          code: codeForHttpStatus(status),
-          httpStatus: status,
-          message: `remote error: pyroscope write error: status=${status} msg=${detail}`,
-          detail,
-          retryAfterMs: this.#retryAfter(status, firstValue(res.headers["retry-after"])),
-        };
-      }
-      await drain(res.body);
-      return OK;
-    } catch (err) {
-      return transportFailure(err, "reading response body", signal, timeout);
-    } finally {
-      deadline.dispose();
-    }
+    if (key !== undefined) this.#plainIngestHeaders.set(key, headers);
+    return headers;
   }
 
   /** A `Retry-After` of a 429 or 503 answer, capped at `max_backoff_period`. */
@@ -372,39 +377,27 @@ function connectFailure(err: ConnectError, status?: number, body?: string, retry
   };
 }
 
-function transportFailure(err: unknown, prefix: string, parent: AbortSignal, timeout: AbortSignal): Failure {
-  if (timeout.aborted && !parent.aborted) return deadlineExceeded(`${prefix}: context deadline exceeded`);
+function transportFailure(err: unknown, prefix: string, parent: AbortSignal): Failure {
+  if (isDeadline(err) && !parent.aborted) return deadlineExceeded(`${prefix}: context deadline exceeded`);
   if (parent.aborted) return canceled(`${prefix}: context canceled`);
   // Alloy: any other error is `connect.CodeOf(err)`, which is `unknown` (and retried)
   return { ok: false, code: Code.Unknown, message: `${prefix}: ${errorText(err)}` };
 }
 
-/** Reads at most `limit` bytes as text and discards the rest, so the connection can be reused. */
-async function readLimited(body: AsyncIterable<Uint8Array>, limit: number): Promise<string> {
-  return Buffer.from(await readAll(body, limit)).toString("utf8");
+/** Whether the attempt's deadline (`remote_timeout`) ended it, before or while reading the response. */
+function isDeadline(err: unknown): boolean {
+  return (
+    err instanceof HttpDeadlineError ||
+    (err instanceof ResponseBodyError && err.cause instanceof HttpDeadlineError)
+  );
 }
 
-/** Reads at most `limit` bytes and discards the rest. */
-async function readAll(body: AsyncIterable<Uint8Array>, limit: number): Promise<Uint8Array> {
-  const kept: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    if (size < limit) {
-      const part = chunk.subarray(0, limit - size);
-      kept.push(part);
-      size += part.byteLength;
-    }
-  }
-  return kept.length === 1 ? kept[0]! : Buffer.concat(kept);
-}
+/** How much of a push error body is read (a Connect error is JSON, possibly gzipped). */
+const PUSH_ERROR_LIMIT = ERROR_BODY_LIMIT * 32;
 
-/** Discards a response body (a success's is empty or tiny), so the connection can be reused. */
-function drain(body: HttpResponse["body"]): Promise<void> {
-  return body.dump({ limit: DRAIN_LIMIT });
+function text(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
 }
-
-/** A success body larger than this is not read: the connection is closed instead. */
-const DRAIN_LIMIT = 1024 * 1024;
 
 /** Go's `path.Clean` on an already joined absolute path: no trailing slash except for the root. */
 function cleanPath(p: string): string {

@@ -48,13 +48,49 @@ export function prepareIngestQuery(
   query: IngestQuery,
   external: Readonly<Record<string, string>>,
 ): Prepared<Addressed<string>> {
+  const name = ingestName(labels, external);
+  if (!name.ok) return name;
+  const { value, tenant } = name.value;
+  return { ok: true, value: { value: query.withName(value).toCanonicalString(), tenant } };
+}
+
+/**
+ * The `name` an ingest is sent with, by write component (its `external_labels` record) and label set: label
+ * sets are immutable and repeat (receive_http and relabel hand out the same object for the same `name`), so
+ * this is validated and formatted once per distinct set.
+ */
+const INGEST_NAMES = new WeakMap<
+  Readonly<Record<string, string>>,
+  WeakMap<Labels, Prepared<Addressed<string>>>
+>();
+
+function ingestName(labels: Labels, external: Readonly<Record<string, string>>): Prepared<Addressed<string>> {
+  let names = INGEST_NAMES.get(external);
+  if (names === undefined) {
+    names = new WeakMap();
+    INGEST_NAMES.set(external, names);
+  }
+  let name = names.get(labels);
+  if (name === undefined) {
+    name = formatIngestName(labels, external);
+    names.set(labels, name);
+  }
+  return name;
+}
+
+function formatIngestName(
+  labels: Labels,
+  external: Readonly<Record<string, string>>,
+): Prepared<Addressed<string>> {
   const split = tenantFromLabels(labels);
   if (!split.ok) return { ok: false, outcome: failure(400, split.message) };
   const named = nameFollowsServiceName(split.labels);
   const reason = validateLabels(named);
   if (reason !== undefined) return { ok: false, outcome: invalidLabels(reason) };
-  const name = formatName(mergeExternalLabels(named, external));
-  return { ok: true, value: { value: query.withName(name).toCanonicalString(), tenant: split.tenant } };
+  return {
+    ok: true,
+    value: { value: formatName(mergeExternalLabels(named, external)), tenant: split.tenant },
+  };
 }
 
 function invalidLabels(reason: string): Failure {
