@@ -3,8 +3,9 @@
  * dskit server (`pyroscope_receive_http_*`). They live on the component's registry, so they survive listener
  * restarts (Alloy builds a new registry per restart; the series are the same).
  */
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { Counter, Gauge, type Registry } from "prom-client";
 import type { ConversionFailureReason } from "../../../pyroscope/otlp/convert.ts";
+import { BoundGauge, BoundHistogram } from "../../../runtime/bound-metrics.ts";
 
 const NAMESPACE = "pyroscope_receive_http";
 
@@ -29,10 +30,14 @@ export type RouteLabel =
 export interface ServerMetrics {
   readonly tcpConnections: Gauge<"protocol">;
   readonly tcpConnectionsLimit: Gauge<"protocol">;
-  readonly requestDuration: Histogram<"method" | "route" | "status_code" | "ws">;
-  readonly requestMessageBytes: Histogram<"method" | "route">;
-  readonly responseMessageBytes: Histogram<"method" | "route">;
-  readonly inflightRequests: Gauge<"method" | "route">;
+  /** Labels, in this order: `method`, `route`, `status_code`, `ws`. */
+  readonly requestDuration: BoundHistogram;
+  /** Labels, in this order: `method`, `route`. */
+  readonly requestMessageBytes: BoundHistogram;
+  /** Labels, in this order: `method`, `route`. */
+  readonly responseMessageBytes: BoundHistogram;
+  /** Labels, in this order: `method`, `route`. */
+  readonly inflightRequests: BoundGauge;
 }
 
 /** Registers the server metrics on `registry` (the component's own). */
@@ -51,31 +56,27 @@ export function createServerMetrics(registry: Registry): ServerMetrics {
       labelNames: ["protocol"],
       registers,
     }),
-    requestDuration: new Histogram({
+    requestDuration: new BoundHistogram({
       name: `${NAMESPACE}_request_duration_seconds`,
       help: "Time (in seconds) spent serving HTTP requests.",
-      labelNames: ["method", "route", "status_code", "ws"],
       buckets: DURATION_BUCKETS,
       registers,
     }),
-    requestMessageBytes: new Histogram({
+    requestMessageBytes: new BoundHistogram({
       name: `${NAMESPACE}_request_message_bytes`,
       help: "Size (in bytes) of messages received in the request.",
-      labelNames: ["method", "route"],
       buckets: BODY_SIZE_BUCKETS,
       registers,
     }),
-    responseMessageBytes: new Histogram({
+    responseMessageBytes: new BoundHistogram({
       name: `${NAMESPACE}_response_message_bytes`,
       help: "Size (in bytes) of messages sent in response.",
-      labelNames: ["method", "route"],
       buckets: BODY_SIZE_BUCKETS,
       registers,
     }),
-    inflightRequests: new Gauge({
+    inflightRequests: new BoundGauge({
       name: `${NAMESPACE}_inflight_requests`,
       help: "Current number of inflight requests.",
-      labelNames: ["method", "route"],
       registers,
     }),
   };

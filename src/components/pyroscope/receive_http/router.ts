@@ -134,16 +134,16 @@ export function createRouter(routes: Routes, metrics: ServerMetrics, logger: Log
     const clean = cleanPath(path);
     const match: Match = clean !== path ? { route: "other" } : matchRoute(routes, method, path);
     const labels = { method, route: match.route };
-    metrics.inflightRequests.inc(labels);
+    const inflight = metrics.inflightRequests.labels(labels);
+    inflight.inc();
     res.once("close", () => {
-      metrics.inflightRequests.dec(labels);
+      inflight.dec();
       const seconds = (performance.now() - started) / 1000;
-      metrics.requestDuration.observe(
-        { ...labels, status_code: String(res.statusCode), ws: "false" },
-        seconds,
-      );
-      metrics.requestMessageBytes.observe(labels, exchange.requestBytes);
-      metrics.responseMessageBytes.observe(labels, exchange.responseBytes);
+      metrics.requestDuration
+        .labels({ method, route: match.route, status_code: String(res.statusCode), ws: "false" })
+        .observe(seconds);
+      metrics.requestMessageBytes.labels(labels).observe(exchange.requestBytes);
+      metrics.responseMessageBytes.labels(labels).observe(exchange.responseBytes);
     });
 
     if (clean !== path) {

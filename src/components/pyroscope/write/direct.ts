@@ -173,7 +173,7 @@ export class DirectWrite implements Receiver {
                   { endpoint: ep.displayUrl, retries, err: f.message },
                   `failed to ${path} to endpoint`,
                 ),
-              onRetry: () => metrics.retries.inc({ endpoint: ep.metricLabel }),
+              onRetry: () => metrics.retries.labels({ endpoint: ep.metricLabel }).inc(),
             },
           );
           outcomes?.push(outcomeAt(ep.metricLabel, result.ok ? OK : result.last));

@@ -6,7 +6,8 @@
  * The `endpoint` label is the endpoint's `name` when set, else its URL (with any password redacted); Alloy
  * always uses the URL.
  */
-import { Counter, Histogram, type Registry } from "prom-client";
+import { Counter, type Registry } from "prom-client";
+import { BoundCounter, BoundHistogram } from "../../../runtime/bound-metrics.ts";
 
 /** Go's `prometheus.DefBuckets`, which `pyroscope_write_latency` uses. */
 export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -25,51 +26,47 @@ export const ALL_ENDPOINTS = "-";
 
 /** The write metrics of one component instance. */
 export class WriteMetrics {
-  readonly sentBytes: Counter<"endpoint">;
-  readonly droppedBytes: Counter<"endpoint">;
-  readonly sentProfiles: Counter<"endpoint">;
-  readonly droppedProfiles: Counter<"endpoint">;
-  readonly retries: Counter<"endpoint">;
-  readonly latency: Histogram<"endpoint" | "type">;
+  /** Each of these by `endpoint`. */
+  readonly sentBytes: BoundCounter;
+  readonly droppedBytes: BoundCounter;
+  readonly sentProfiles: BoundCounter;
+  readonly droppedProfiles: BoundCounter;
+  readonly retries: BoundCounter;
+  /** Labels, in this order: `endpoint`, `type`. */
+  readonly latency: BoundHistogram;
   /** Registered for compatibility (Alloy's write registers it for eBPF debuginfo uploads); never incremented. */
   readonly debugInfoUploadBytes: Counter;
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.sentBytes = new Counter({
+    this.sentBytes = new BoundCounter({
       name: "pyroscope_write_sent_bytes_total",
       help: "Total number of compressed bytes sent to Pyroscope.",
-      labelNames: ["endpoint"],
       registers,
     });
-    this.droppedBytes = new Counter({
+    this.droppedBytes = new BoundCounter({
       name: "pyroscope_write_dropped_bytes_total",
       help: "Total number of compressed bytes dropped by Pyroscope.",
-      labelNames: ["endpoint"],
       registers,
     });
-    this.sentProfiles = new Counter({
+    this.sentProfiles = new BoundCounter({
       name: "pyroscope_write_sent_profiles_total",
       help: "Total number of profiles sent to Pyroscope.",
-      labelNames: ["endpoint"],
       registers,
     });
-    this.droppedProfiles = new Counter({
+    this.droppedProfiles = new BoundCounter({
       name: "pyroscope_write_dropped_profiles_total",
       help: "Total number of profiles dropped by Pyroscope.",
-      labelNames: ["endpoint"],
       registers,
     });
-    this.retries = new Counter({
+    this.retries = new BoundCounter({
       name: "pyroscope_write_retries_total",
       help: "Total number of retries to Pyroscope.",
-      labelNames: ["endpoint"],
       registers,
     });
-    this.latency = new Histogram({
+    this.latency = new BoundHistogram({
       name: "pyroscope_write_latency",
       help: "Write latency for sending profiles to pyroscope",
-      labelNames: ["endpoint", "type"],
       buckets: LATENCY_BUCKETS,
       registers,
     });
@@ -82,21 +79,22 @@ export class WriteMetrics {
 
   /** Starts a latency measurement; call the result when the operation ends. */
   startTimer(endpoint: string, type: LatencyType): () => void {
+    const series = this.latency.labels({ endpoint, type });
     const start = performance.now();
     return () => {
-      this.latency.observe({ endpoint, type }, (performance.now() - start) / 1000);
+      series.observe((performance.now() - start) / 1000);
     };
   }
 
   /** Records a delivery an endpoint accepted. */
   sent(endpoint: string, bytes: number, profiles: number): void {
-    this.sentBytes.inc({ endpoint }, bytes);
-    this.sentProfiles.inc({ endpoint }, profiles);
+    this.sentBytes.labels({ endpoint }).inc(bytes);
+    this.sentProfiles.labels({ endpoint }).inc(profiles);
   }
 
   /** Records a delivery an endpoint finally did not accept. */
   dropped(endpoint: string, bytes: number, profiles: number): void {
-    this.droppedBytes.inc({ endpoint }, bytes);
-    this.droppedProfiles.inc({ endpoint }, profiles);
+    this.droppedBytes.labels({ endpoint }).inc(bytes);
+    this.droppedProfiles.labels({ endpoint }).inc(profiles);
   }
 }
