@@ -145,13 +145,14 @@ export class HttpClient {
   async request(req: HttpRequest): Promise<HttpResponse> {
     const exchange = new Exchange(req.signal, req.timeoutMs);
     try {
-      return await this.#exchange(req, exchange);
+      return await this.#follow(req, exchange);
     } finally {
       exchange.dispose();
     }
   }
 
-  async #exchange(req: HttpRequest, exchange: Exchange): Promise<HttpResponse> {
+  /** Sends the request; when the answer is a redirect to follow, sends the next one. */
+  async #follow(req: HttpRequest, exchange: Exchange): Promise<HttpResponse> {
     let target = this.#target(req.url);
     const origin = target.url;
     let method = req.method;
@@ -218,7 +219,8 @@ export class HttpClient {
     };
   }
 
-  async #send(
+  /** One request of an exchange, with the client's own headers and credentials. */
+  #send(
     method: string,
     target: Target,
     callerHeaders: HeaderList,
@@ -227,53 +229,38 @@ export class HttpClient {
     exchange: Exchange,
     keepBytes: number,
   ): Promise<HttpResponse> {
-    let headers = callerHeaders;
     const credentials = this.#auth !== undefined && sendCredentials;
-    if (target.hasUserinfo || this.#httpHeaders.length > 0 || credentials) {
-      headers = callerHeaders.clone();
-      const url = target.url;
-      // Go's client turns URL user info into Basic auth (unless the request has an Authorization already).
-      if (target.hasUserinfo && !headers.hasValue("authorization")) {
-        const userinfo = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
-        headers.set("Authorization", `Basic ${Buffer.from(userinfo).toString("base64")}`);
-      }
-      for (const [name, value] of this.#httpHeaders) headers.add(name, value);
-      if (credentials) await this.#auth!.apply(headers, exchange.signal);
+    if (!target.hasUserinfo && this.#httpHeaders.length === 0 && !credentials) {
+      return exchange.send(target, method, callerHeaders, body, keepBytes);
     }
-    const {
-      status,
-      headers: responseHeaders,
-      body: kept,
-    } = await exchange.send(
-      target.dispatcher,
-      {
-        origin: target.origin,
-        path: target.pathname,
-        method: method as Dispatcher.HttpMethod,
-        headers: headers.toFlat(),
-        body: body === undefined ? undefined : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
-      },
-      keepBytes,
-    );
-    return { status, headers: responseHeaders, body: kept, url: redactless(target) };
+    return this.#sendWithOwnHeaders(method, target, callerHeaders, body, credentials, exchange, keepBytes);
+  }
+
+  async #sendWithOwnHeaders(
+    method: string,
+    target: Target,
+    callerHeaders: HeaderList,
+    body: Uint8Array | undefined,
+    credentials: boolean,
+    exchange: Exchange,
+    keepBytes: number,
+  ): Promise<HttpResponse> {
+    const headers = callerHeaders.clone();
+    const url = target.url;
+    // Go's client turns URL user info into Basic auth (unless the request has an Authorization already).
+    if (target.hasUserinfo && !headers.hasValue("authorization")) {
+      const userinfo = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+      headers.set("Authorization", `Basic ${Buffer.from(userinfo).toString("base64")}`);
+    }
+    for (const [name, value] of this.#httpHeaders) headers.add(name, value);
+    if (credentials) await this.#auth!.apply(headers, exchange.signal);
+    return exchange.send(target, method, headers, body, keepBytes);
   }
 
   /** Closes the connection pools once in-flight requests finish. */
   async close(): Promise<void> {
     await Promise.allSettled([this.#connections.close(), this.#oauthConnections?.close()]);
   }
-}
-
-/** The URL that answered, without user info. */
-function redactless(target: Target): string {
-  return `${target.origin}${target.pathname}`;
-}
-
-/** A response as an exchange reads it. */
-interface ReadResponse {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly body: Uint8Array;
 }
 
 /**
@@ -301,24 +288,35 @@ class Exchange {
 
   /** Sends one request and reads its response: the first `keepBytes` of the body, the rest discarded. */
   async send(
-    dispatcher: Dispatcher,
-    options: Omit<Dispatcher.RequestOptions, "signal">,
+    target: Target,
+    method: string,
+    headers: HeaderList,
+    body: Uint8Array | undefined,
     keepBytes: number,
-  ): Promise<ReadResponse> {
+  ): Promise<HttpResponse> {
     const abort = this.#controller.signal;
     if (abort.aborted) throw abort.reason;
     let res: Dispatcher.ResponseData;
     try {
-      res = await dispatcher.request({ ...options, signal: abort });
+      res = await target.dispatcher.request({
+        origin: target.origin,
+        path: target.pathname,
+        method: method as Dispatcher.HttpMethod,
+        headers: headers.toFlat(),
+        body: body === undefined ? undefined : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+        signal: abort,
+      });
     } catch (err) {
       throw abort.aborted ? abort.reason : err;
     }
+    const url = `${target.origin}${target.pathname}`;
     try {
       if (keepBytes === 0 || (res.statusCode === 200 && res.headers["content-length"] === "0")) {
         await res.body.dump({ limit: DISCARD_LIMIT });
-        return { status: res.statusCode, headers: res.headers, body: EMPTY };
+        return { status: res.statusCode, headers: res.headers, body: EMPTY, url };
       }
-      return { status: res.statusCode, headers: res.headers, body: await readKept(res.body, keepBytes) };
+      const kept = await readKept(res.body, keepBytes);
+      return { status: res.statusCode, headers: res.headers, body: kept, url };
     } catch (err) {
       throw new ResponseBodyError(res.statusCode, abort.aborted ? abort.reason : err);
     }

@@ -8,7 +8,13 @@ test("bound families render exactly as prom-client's own for the same updates", 
   const ours = new Registry();
   const theirs = new Registry();
   const buckets = [0.1, 1, 10];
-  const h = new BoundHistogram({ name: "h", help: "a histogram", buckets, registers: [ours] });
+  const h = new BoundHistogram({
+    name: "h",
+    help: "a histogram",
+    buckets,
+    labelNames: ["a", "b"],
+    registers: [ours],
+  });
   const ph = new Histogram({
     name: "h",
     help: "a histogram",
@@ -16,9 +22,9 @@ test("bound families render exactly as prom-client's own for the same updates", 
     labelNames: ["a", "b"],
     registers: [theirs],
   });
-  const c = new BoundCounter({ name: "c_total", help: "a counter", registers: [ours] });
+  const c = new BoundCounter({ name: "c_total", help: "a counter", labelNames: ["a"], registers: [ours] });
   const pc = new Counter({ name: "c_total", help: "a counter", labelNames: ["a"], registers: [theirs] });
-  const g = new BoundGauge({ name: "g", help: "a gauge", registers: [ours] });
+  const g = new BoundGauge({ name: "g", help: "a gauge", labelNames: ["a"], registers: [ours] });
   const pg = new Gauge({ name: "g", help: "a gauge", labelNames: ["a"], registers: [theirs] });
   for (const [a, b, v] of [
     ["x", "1", 0.05],
@@ -26,14 +32,14 @@ test("bound families render exactly as prom-client's own for the same updates", 
     ["y", "2", 100],
     ["x", "1", 1],
   ] as const) {
-    h.labels({ a, b }).observe(v);
+    h.child(a, b).observe(v);
     ph.observe({ a, b }, v);
-    c.labels({ a }).inc(v);
+    c.child(a).inc(v);
     pc.inc({ a }, v);
-    g.labels({ a }).inc();
+    g.child(a).inc();
     pg.inc({ a });
   }
-  g.labels({ a: "x" }).dec();
+  g.child("x").dec();
   pg.dec({ a: "x" });
   const text = await renderMetrics([{ registry: ours, labels: { component_id: "t" } }]);
   assert.equal(text, await renderMetrics([{ registry: theirs, labels: { component_id: "t" } }]));

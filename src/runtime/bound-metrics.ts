@@ -5,8 +5,7 @@
  * building a hash string from them, which at thousands of profiles per second, several updates per profile,
  * is a measurable share of the relay's CPU; a bound child is a field update.
  *
- * Children are found by their label values in the order the caller passes them: always pass a family's labels
- * in one order (its `labelNames`).
+ * A child is found by its label values, given in the order of the family's `labelNames`.
  */
 import type { Metric, MetricObjectWithValues, MetricValueWithName, Registry } from "prom-client";
 
@@ -15,6 +14,7 @@ type LabelSet = Readonly<Record<string, string>>;
 interface FamilyOptions {
   readonly name: string;
   readonly help: string;
+  readonly labelNames?: readonly string[];
   readonly registers: readonly Registry[];
 }
 
@@ -26,21 +26,31 @@ abstract class Family<Child> {
   /** How `AggregatorRegistry` combines worker processes: every family here is a total. */
   readonly aggregator = "sum";
   abstract readonly type: "counter" | "gauge" | "histogram";
+  readonly #labelNames: readonly string[];
   readonly #children = new Map<string, { readonly labels: LabelSet; readonly child: Child }>();
 
   constructor(options: FamilyOptions) {
     this.name = options.name;
     this.help = options.help;
+    this.#labelNames = options.labelNames ?? [];
     for (const registry of options.registers) registry.registerMetric(this as unknown as Metric);
   }
 
-  /** The child of a label set, made on first use. */
-  labels(labels: LabelSet): Child {
-    let key = "";
-    for (const name in labels) key += `${labels[name]}\u0000`;
+  /** The child of the series with these label values (in `labelNames` order), made on first use. */
+  child(...values: string[]): Child {
+    const key = values.length === 1 ? values[0]! : values.join("\u0000");
     let entry = this.#children.get(key);
     if (entry === undefined) {
-      entry = { labels: { ...labels }, child: this.newChild() };
+      if (values.length !== this.#labelNames.length) {
+        throw new Error(
+          `${this.name} has labels ${this.#labelNames.join(", ")}; got ${values.length} values`,
+        );
+      }
+      const labels: Record<string, string> = {};
+      this.#labelNames.forEach((name, i) => {
+        labels[name] = values[i]!;
+      });
+      entry = { labels, child: this.newChild() };
       this.#children.set(key, entry);
     }
     return entry.child;

@@ -30,13 +30,13 @@ export type RouteLabel =
 export interface ServerMetrics {
   readonly tcpConnections: Gauge<"protocol">;
   readonly tcpConnectionsLimit: Gauge<"protocol">;
-  /** Labels, in this order: `method`, `route`, `status_code`, `ws`. */
+  /** Labels `method`, `route`, `status_code`, `ws`. */
   readonly requestDuration: BoundHistogram;
-  /** Labels, in this order: `method`, `route`. */
+  /** Labels `method`, `route`. */
   readonly requestMessageBytes: BoundHistogram;
-  /** Labels, in this order: `method`, `route`. */
+  /** Labels `method`, `route`. */
   readonly responseMessageBytes: BoundHistogram;
-  /** Labels, in this order: `method`, `route`. */
+  /** Labels `method`, `route`. */
   readonly inflightRequests: BoundGauge;
 }
 
@@ -59,24 +59,28 @@ export function createServerMetrics(registry: Registry): ServerMetrics {
     requestDuration: new BoundHistogram({
       name: `${NAMESPACE}_request_duration_seconds`,
       help: "Time (in seconds) spent serving HTTP requests.",
+      labelNames: ["method", "route", "status_code", "ws"],
       buckets: DURATION_BUCKETS,
       registers,
     }),
     requestMessageBytes: new BoundHistogram({
       name: `${NAMESPACE}_request_message_bytes`,
       help: "Size (in bytes) of messages received in the request.",
+      labelNames: ["method", "route"],
       buckets: BODY_SIZE_BUCKETS,
       registers,
     }),
     responseMessageBytes: new BoundHistogram({
       name: `${NAMESPACE}_response_message_bytes`,
       help: "Size (in bytes) of messages sent in response.",
+      labelNames: ["method", "route"],
       buckets: BODY_SIZE_BUCKETS,
       registers,
     }),
     inflightRequests: new BoundGauge({
       name: `${NAMESPACE}_inflight_requests`,
       help: "Current number of inflight requests.",
+      labelNames: ["method", "route"],
       registers,
     }),
   };

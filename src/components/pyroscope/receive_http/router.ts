@@ -133,17 +133,15 @@ export function createRouter(routes: Routes, metrics: ServerMetrics, logger: Log
 
     const clean = cleanPath(path);
     const match: Match = clean !== path ? { route: "other" } : matchRoute(routes, method, path);
-    const labels = { method, route: match.route };
-    const inflight = metrics.inflightRequests.labels(labels);
+    const route = match.route;
+    const inflight = metrics.inflightRequests.child(method, route);
     inflight.inc();
     res.once("close", () => {
       inflight.dec();
       const seconds = (performance.now() - started) / 1000;
-      metrics.requestDuration
-        .labels({ method, route: match.route, status_code: String(res.statusCode), ws: "false" })
-        .observe(seconds);
-      metrics.requestMessageBytes.labels(labels).observe(exchange.requestBytes);
-      metrics.responseMessageBytes.labels(labels).observe(exchange.responseBytes);
+      metrics.requestDuration.child(method, route, String(res.statusCode), "false").observe(seconds);
+      metrics.requestMessageBytes.child(method, route).observe(exchange.requestBytes);
+      metrics.responseMessageBytes.child(method, route).observe(exchange.responseBytes);
     });
 
     if (clean !== path) {

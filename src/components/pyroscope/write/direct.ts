@@ -144,53 +144,54 @@ export class DirectWrite implements Receiver {
     const failures: EndpointFailure[] = [];
     this.#inflight++;
     try {
-      await Promise.all(
-        this.#endpoints.map(async (ep) => {
-          const stopEndpoint = metrics.startTimer(ep.metricLabel, `${path}_endpoint` as LatencyType);
-          const result = await deliver(
-            async () => {
-              const stop = metrics.startTimer(ep.metricLabel, `${path}_downstream` as LatencyType);
-              try {
-                return await attempt(ep, signal);
-              } finally {
-                stop();
-              }
+      const one = async (ep: Endpoint): Promise<void> => {
+        const stopEndpoint = metrics.startTimer(ep.metricLabel, `${path}_endpoint` as LatencyType);
+        const result = await deliver(
+          async () => {
+            const stop = metrics.startTimer(ep.metricLabel, `${path}_downstream` as LatencyType);
+            try {
+              return await attempt(ep, signal);
+            } finally {
+              stop();
+            }
+          },
+          {
+            backoff: {
+              minBackoffMs: ep.args.min_backoff_period,
+              maxBackoffMs: ep.args.max_backoff_period,
+              maxRetries: ep.args.max_backoff_retries,
             },
-            {
-              backoff: {
-                minBackoffMs: ep.args.min_backoff_period,
-                maxBackoffMs: ep.args.max_backoff_period,
-                maxRetries: ep.args.max_backoff_retries,
-              },
-              retryOnHttp429: ep.args.retry_on_http_429,
-              signal,
-              answerBy: caller.answerBy,
-              attemptTimeoutMs: ep.args.remote_timeout,
-              random: this.#ctx.random,
-              sleep: this.#ctx.sleep,
-              onFailedAttempt: (f, retries) =>
-                logger.debug(
-                  { endpoint: ep.displayUrl, retries, err: f.message },
-                  `failed to ${path} to endpoint`,
-                ),
-              onRetry: () => metrics.retries.labels({ endpoint: ep.metricLabel }).inc(),
-            },
-          );
-          outcomes?.push(outcomeAt(ep.metricLabel, result.ok ? OK : result.last));
-          if (result.ok) {
-            metrics.sent(ep.metricLabel, bytes, profiles);
-          } else {
-            metrics.dropped(ep.metricLabel, bytes, profiles);
-            const due =
-              result.answerDueMs === undefined
-                ? ""
-                : " (stopped retrying to answer before the client's server_write_timeout)";
-            const text = `failed to ${path} to endpoint ${ep.displayUrl} (${result.retries} retries): ${result.last.message}${due}`;
-            failures.push({ last: result.last, text, answerDueMs: result.answerDueMs });
-          }
-          stopEndpoint();
-        }),
-      );
+            retryOnHttp429: ep.args.retry_on_http_429,
+            signal,
+            answerBy: caller.answerBy,
+            attemptTimeoutMs: ep.args.remote_timeout,
+            random: this.#ctx.random,
+            sleep: this.#ctx.sleep,
+            onFailedAttempt: (f, retries) =>
+              logger.debug(
+                { endpoint: ep.displayUrl, retries, err: f.message },
+                `failed to ${path} to endpoint`,
+              ),
+            onRetry: () => metrics.retries.child(ep.metricLabel).inc(),
+          },
+        );
+        outcomes?.push(outcomeAt(ep.metricLabel, result.ok ? OK : result.last));
+        if (result.ok) {
+          metrics.sent(ep.metricLabel, bytes, profiles);
+        } else {
+          metrics.dropped(ep.metricLabel, bytes, profiles);
+          const due =
+            result.answerDueMs === undefined
+              ? ""
+              : " (stopped retrying to answer before the client's server_write_timeout)";
+          const text = `failed to ${path} to endpoint ${ep.displayUrl} (${result.retries} retries): ${result.last.message}${due}`;
+          failures.push({ last: result.last, text, answerDueMs: result.answerDueMs });
+        }
+        stopEndpoint();
+      };
+      const endpoints = this.#endpoints;
+      if (endpoints.length === 1) await one(endpoints[0]!);
+      else await Promise.all(endpoints.map(one));
     } finally {
       link.dispose();
       this.#inflight--;

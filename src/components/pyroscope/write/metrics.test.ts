@@ -8,7 +8,7 @@ test("Alloy's metric names, types, labels, help texts and default buckets", asyn
   const m = new WriteMetrics(registry);
   m.sent("http://a", 10, 1);
   m.dropped("http://a", 5, 1);
-  m.retries.labels({ endpoint: "http://a" }).inc();
+  m.retries.child("http://a").inc();
   m.startTimer("-", "push_total")();
   const text = await registry.metrics();
   for (const [name, type, help] of [

@@ -32,7 +32,7 @@ export class WriteMetrics {
   readonly sentProfiles: BoundCounter;
   readonly droppedProfiles: BoundCounter;
   readonly retries: BoundCounter;
-  /** Labels, in this order: `endpoint`, `type`. */
+  /** Labels `endpoint`, `type`. */
   readonly latency: BoundHistogram;
   /** Registered for compatibility (Alloy's write registers it for eBPF debuginfo uploads); never incremented. */
   readonly debugInfoUploadBytes: Counter;
@@ -42,31 +42,37 @@ export class WriteMetrics {
     this.sentBytes = new BoundCounter({
       name: "pyroscope_write_sent_bytes_total",
       help: "Total number of compressed bytes sent to Pyroscope.",
+      labelNames: ["endpoint"],
       registers,
     });
     this.droppedBytes = new BoundCounter({
       name: "pyroscope_write_dropped_bytes_total",
       help: "Total number of compressed bytes dropped by Pyroscope.",
+      labelNames: ["endpoint"],
       registers,
     });
     this.sentProfiles = new BoundCounter({
       name: "pyroscope_write_sent_profiles_total",
       help: "Total number of profiles sent to Pyroscope.",
+      labelNames: ["endpoint"],
       registers,
     });
     this.droppedProfiles = new BoundCounter({
       name: "pyroscope_write_dropped_profiles_total",
       help: "Total number of profiles dropped by Pyroscope.",
+      labelNames: ["endpoint"],
       registers,
     });
     this.retries = new BoundCounter({
       name: "pyroscope_write_retries_total",
       help: "Total number of retries to Pyroscope.",
+      labelNames: ["endpoint"],
       registers,
     });
     this.latency = new BoundHistogram({
       name: "pyroscope_write_latency",
       help: "Write latency for sending profiles to pyroscope",
+      labelNames: ["endpoint", "type"],
       buckets: LATENCY_BUCKETS,
       registers,
     });
@@ -79,7 +85,7 @@ export class WriteMetrics {
 
   /** Starts a latency measurement; call the result when the operation ends. */
   startTimer(endpoint: string, type: LatencyType): () => void {
-    const series = this.latency.labels({ endpoint, type });
+    const series = this.latency.child(endpoint, type);
     const start = performance.now();
     return () => {
       series.observe((performance.now() - start) / 1000);
@@ -88,13 +94,13 @@ export class WriteMetrics {
 
   /** Records a delivery an endpoint accepted. */
   sent(endpoint: string, bytes: number, profiles: number): void {
-    this.sentBytes.labels({ endpoint }).inc(bytes);
-    this.sentProfiles.labels({ endpoint }).inc(profiles);
+    this.sentBytes.child(endpoint).inc(bytes);
+    this.sentProfiles.child(endpoint).inc(profiles);
   }
 
   /** Records a delivery an endpoint finally did not accept. */
   dropped(endpoint: string, bytes: number, profiles: number): void {
-    this.droppedBytes.labels({ endpoint }).inc(bytes);
-    this.droppedProfiles.labels({ endpoint }).inc(profiles);
+    this.droppedBytes.child(endpoint).inc(bytes);
+    this.droppedProfiles.child(endpoint).inc(profiles);
   }
 }

@@ -226,7 +226,7 @@ export class Sender {
           random: host.random,
           sleep: host.sleep,
           onFailedAttempt: (f, retries) => this.#failedAttempt(f, retries, item),
-          onRetry: () => host.writeMetrics.retries.labels({ endpoint: this.#endpoint.metricLabel }).inc(),
+          onRetry: () => host.writeMetrics.retries.child(this.#endpoint.metricLabel).inc(),
         },
       );
       const label = this.#endpoint.metricLabel;
