@@ -21,6 +21,8 @@
  *   refuses profiles with 503 and reports unhealthy, until the relay is restarted.
  * - A reload that changes the path hands the items still waiting over to the new queue (`handOver`); one
  *   that removes the `queue` block leaves them in the folder, logged and counted (`retire`).
+ * - Under `run --workers=N` a queue is one worker's shard of the configured folder (`shards.ts`); the shard of
+ *   a worker that no longer runs is moved into it the same way (`adopt`) and then removed.
  */
 import { realpath, rm, rmdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
