@@ -16,3 +16,13 @@ export function shareOf(total: number, slot: WorkerSlot, min = 1): number {
   const extra = slot.index < total % slot.count ? 1 : 0;
   return Math.max(min, base + extra);
 }
+
+/**
+ * Worker `slot`'s share of the limit `name` in words, for errors that a limit was reached, so a user who set
+ * `total` is not puzzled by a smaller figure: `this worker's share of max_size: 4096 of 8192 bytes (2 workers)`.
+ * Undefined with one process (the error then names the limit as configured).
+ */
+export function shareNote(name: string, total: number, slot: WorkerSlot, unit: string): string | undefined {
+  if (slot.count <= 1) return undefined;
+  return `this worker's share of ${name}: ${shareOf(total, slot)} of ${total} ${unit} (${slot.count} workers)`;
+}

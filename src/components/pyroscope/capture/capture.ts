@@ -28,7 +28,7 @@ import {
 import type { Component, ComponentOptions, Health } from "../../../runtime/component.ts";
 import { ingestEvent, outcomeAt, pushEvent } from "../../../runtime/livedebugging/event.ts";
 import { type ComponentTap, liveTap } from "../../../runtime/livedebugging/hub.ts";
-import { shareOf } from "../../../runtime/worker-share.ts";
+import { shareNote, shareOf } from "../../../runtime/worker-share.ts";
 import { Capsule } from "../../../syntax/value.ts";
 import type { CaptureArguments } from "./arguments.ts";
 import { type CaptureDraft, ingestDraft, pushDraft } from "./draft.ts";
@@ -79,6 +79,7 @@ export class CaptureComponent implements Component<CaptureArguments>, Receiver {
     const root = args.path ?? this.#options.dataPath;
     const limits: StoreLimits = {
       maxSize: shareOf(args.max_size, this.#options.worker),
+      maxSizeShare: shareNote("max_size", args.max_size, this.#options.worker, "bytes"),
       retentionMs: args.retention,
     };
     if (this.#store === undefined || this.#store.root !== root) {

@@ -45,6 +45,8 @@ import type { CaptureMetrics, RemovalReason } from "./metrics.ts";
 export interface StoreLimits {
   /** Largest total size of the store in bytes. */
   readonly maxSize: number;
+  /** Under `run --workers`: `maxSize` as this worker's share of the configured `max_size`, for errors. */
+  readonly maxSizeShare?: string | undefined;
   /** Captures older than this (milliseconds) are removed. */
   readonly retentionMs: number;
 }
@@ -189,10 +191,8 @@ export class CaptureStore {
     ];
     const total = toWrite.reduce((sum, f) => sum + f.bytes.byteLength, 0);
     if (total > this.#limits.maxSize) {
-      throw new StoreError(
-        `profile needs ${total} bytes on disk, more than max_size (${this.#limits.maxSize} bytes)`,
-        507,
-      );
+      const limit = this.#limits.maxSizeShare ?? `max_size (${this.#limits.maxSize} bytes)`;
+      throw new StoreError(`profile needs ${total} bytes on disk, more than ${limit}`, 507);
     }
     this.#pending += total;
     try {

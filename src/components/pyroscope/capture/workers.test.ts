@@ -206,6 +206,9 @@ describe("one capture store, several workers", () => {
       samples: [{ id: "big", rawProfile: randomBytes(1800) }],
     });
     assert.equal(outcome.ok, false);
-    assert.match(outcome.ok ? "" : outcome.message, /more than max_size \(2000 bytes\)/);
+    assert.match(
+      outcome.ok ? "" : outcome.message,
+      /more than this worker's share of max_size: 2000 of 4001 bytes \(2 workers\)$/,
+    );
   });
 });

@@ -147,6 +147,7 @@ describe("the durable queue under run --workers", () => {
     assert.deepEqual(queueSettings(args, "/data", SINGLE_PROCESS), {
       path: "/q",
       maxSize: 1000,
+      maxSizeShare: undefined,
       maxAgeMs: args.max_age,
       fsync: "always",
       maxInflight: 4,
@@ -166,6 +167,27 @@ describe("the durable queue under run --workers", () => {
     );
     // more workers than max_inflight_per_endpoint: every worker still sends one at a time
     assert.equal(shareOf(4, { index: 5, count: 6 }), 1);
+  });
+
+  test("a worker's full shard says it is that worker's share of max_size", async () => {
+    const b = await backend(true);
+    const path = join(await tempDir(), "queue");
+    const endpoint = endpointArgs({ url: b.fake.url, name: "b" });
+    const w = await startWrite(
+      writeArgs({ endpoint: [endpoint], queue: { ...queueArgs(path), max_size: 16 * 1024 } }),
+      {},
+      "/nonexistent/pyroscope.write.test",
+      undefined,
+      { index: 1, count: 2 },
+    );
+    cleanup.push(() => w.stop());
+    let outcome = await w.receiver.push(pushOf("first"));
+    for (let i = 0; outcome.ok && i < 200; i++) outcome = await w.receiver.push(pushOf(`p${i}`));
+    assert.equal(outcome.ok, false);
+    assert.equal(
+      outcome.ok ? "" : outcome.message,
+      "the queue is full (this worker's share of the queue's max_size: 8192 of 16384 bytes (2 workers)); try again later",
+    );
   });
 
   test("two workers on one queue.path: each its own shard and lock, both deliver, metrics sum to the relay's", async () => {

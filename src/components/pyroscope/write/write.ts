@@ -28,7 +28,7 @@ import {
 } from "../../../runtime/component.ts";
 import { health } from "../../../runtime/health.ts";
 import { type ComponentTap, liveTap } from "../../../runtime/livedebugging/hub.ts";
-import { shareOf } from "../../../runtime/worker-share.ts";
+import { shareNote, shareOf } from "../../../runtime/worker-share.ts";
 import { Capsule } from "../../../syntax/value.ts";
 import type { QueueArguments, WriteArguments } from "./arguments.ts";
 import { DirectWrite } from "./direct.ts";
@@ -70,6 +70,7 @@ export function queueSettings(
   return {
     path: shardPath(queueBase(args, dataPath), worker),
     maxSize: shareOf(args.max_size, worker),
+    maxSizeShare: shareNote("the queue's max_size", args.max_size, worker, "bytes"),
     maxAgeMs: args.max_age,
     fsync: args.fsync,
     maxInflight: shareOf(args.max_inflight_per_endpoint, worker),

@@ -51,6 +51,8 @@ export interface QueueSettings {
   readonly path: string;
   /** Largest size of the segment files on disk; past it appends are refused with 429. */
   readonly maxSize: number;
+  /** Under `run --workers`: `maxSize` as this worker's share of the configured `max_size`, for errors. */
+  readonly maxSizeShare?: string | undefined;
   /** Items older than this are dropped (counted as expired) instead of sent. */
   readonly maxAgeMs: number;
   readonly fsync: FsyncMode;
@@ -377,7 +379,7 @@ export class Queue {
       );
     }
     if (this.#senders.size === 0) return OK;
-    const { maxSize } = this.#settings;
+    const { maxSize, maxSizeShare } = this.#settings;
     let f: Frame;
     try {
       f = frame(encodeItem(item));
@@ -387,14 +389,18 @@ export class Queue {
     if (f.length > maxSize) {
       return failure(
         413,
-        `profile of ${f.length} bytes is larger than the queue's max_size (${maxSize} bytes)`,
+        `profile of ${f.length} bytes is larger than ${maxSizeShare ?? `the queue's max_size (${maxSize} bytes)`}`,
       );
     }
     if (this.#log.diskBytes + this.#log.reservedBytes + f.length > maxSize) {
       this.#ctx.metrics.fullRejections.inc();
-      return failure(429, `the queue is full (max_size ${maxSize} bytes); try again later`, {
-        retryAfterMs: FULL_RETRY_AFTER_MS,
-      });
+      return failure(
+        429,
+        `the queue is full (${maxSizeShare ?? `max_size ${maxSize} bytes`}); try again later`,
+        {
+          retryAfterMs: FULL_RETRY_AFTER_MS,
+        },
+      );
     }
     try {
       await this.#log.append(f, (position) => this.#written(position, f.length, item, adopted));

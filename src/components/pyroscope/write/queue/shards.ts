@@ -83,6 +83,8 @@ export class ShardAdoption {
   readonly #logger: Logger;
   readonly #retryMs: number;
   readonly #stop = new AbortController();
+  /** Shards found held by a live process, said once each (later tries log at debug level). */
+  readonly #held = new Set<number>();
   #loop: Promise<void> | undefined;
 
   constructor(queue: Queue, base: string, slot: WorkerSlot, logger: Logger, retryMs = ADOPT_RETRY_MS) {
@@ -157,7 +159,9 @@ export class ShardAdoption {
       } catch (err) {
         pending++;
         if (err instanceof QueueLockedError) {
-          this.#logger.info(
+          const first = !this.#held.has(j);
+          this.#held.add(j);
+          this.#logger[first ? "info" : "debug"](
             { ...fields, pid: err.owner?.pid },
             "the queue shard of a worker that is not part of this relay's worker count is held by a running process; adopting it once that process is gone",
           );
