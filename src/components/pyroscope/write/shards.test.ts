@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -19,6 +19,7 @@ import { SINGLE_PROCESS } from "../../../runtime/component.ts";
 import { shareOf } from "../../../runtime/worker-share.ts";
 import { defaultsOf } from "../../../syntax/decode.ts";
 import { type QueueArguments, queueBody } from "./arguments.ts";
+import { DEAD_LETTER_DIR } from "./queue/dead-letters.ts";
 import { LOCK_FILE } from "./queue/lock.ts";
 import { SHARDS_DIR } from "./queue/shards.ts";
 import { endpointArgs, type RunningWrite, startWrite, writeArgs } from "./test-harness.ts";
@@ -220,7 +221,7 @@ describe("the durable queue under run --workers", () => {
     await w1.stop();
   });
 
-  test("3 workers, then 2: the shard of worker 2 is adopted by worker 0, delivered once, and removed", async () => {
+  test("3 workers, then 2: the shard of worker 2 is adopted by worker 0, delivered once, and removed but for its dead letters", async () => {
     const b = await backend(true);
     const path = join(await tempDir(), "queue");
     const three = [await worker(b, path, 0, 3), await worker(b, path, 1, 3), await worker(b, path, 2, 3)];
@@ -228,14 +229,17 @@ describe("the durable queue under run --workers", () => {
     for (const [i, w] of three.entries()) sent.push(...(await pushAll(w, `w${i}`, 8)));
     for (const w of three) await w.stop();
     assert.deepEqual(b.accepted, [], "nothing delivered while the backend was down");
+    const deadLetters = join(path, SHARDS_DIR, "2", DEAD_LETTER_DIR);
+    await mkdir(deadLetters);
+    await writeFile(join(deadLetters, "0000000000001-x-00000000.json"), "{}\n");
 
     b.down = false;
     const w0 = await worker(b, path, 0, 2);
     const w1 = await worker(b, path, 1, 2);
     await until("every profile delivered", () => b.accepted.length >= sent.length);
-    await until("shard 2 removed", () => !existsSync(join(path, SHARDS_DIR, "2")));
+    await until("shard 2 adopted", () => w0.logs.some((l) => /"shard":2/.test(l)));
     assert.deepEqual(sorted(b.accepted), sorted(sent), "every profile arrives exactly once");
-    assert.deepEqual(await readdir(join(path, SHARDS_DIR)), ["1"]);
+    assert.deepEqual(await readdir(join(path, SHARDS_DIR, "2")), [DEAD_LETTER_DIR], "dead letters stay");
 
     assert.equal(await w0.metric("pyroscope_write_queue_adopted_total"), 8);
     assert.equal(await w1.metric("pyroscope_write_queue_adopted_total"), 0);
@@ -262,9 +266,18 @@ describe("the durable queue under run --workers", () => {
     b.down = false;
     const single = await worker(b, path, 0, 1);
     await until("every profile delivered", () => b.accepted.length >= more.length);
-    await until("shards/ removed", () => !existsSync(join(path, SHARDS_DIR)));
+    await until("shard 1 removed", () => !existsSync(join(path, SHARDS_DIR, "1")));
     assert.deepEqual(sorted(b.accepted), sorted(more));
+    assert.deepEqual(await readdir(join(path, SHARDS_DIR)), ["2"]);
+    assert.ok(
+      !single.logs.some((l) => /"shard":2/.test(l)),
+      "a shard with nothing but dead letters left is not adopted again",
+    );
     await single.stop();
+    await rm(join(path, SHARDS_DIR), { recursive: true });
+    const empty = await worker(b, path, 0, 1);
+    await empty.stop();
+    assert.deepEqual(sorted(await readdir(path)), ["cursors.json", "segments"]);
   });
 
   test("a shard held by a live process is not adopted; once that process is gone, it is", async () => {

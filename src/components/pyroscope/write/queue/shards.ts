@@ -23,7 +23,7 @@ import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { WorkerSlot } from "../../../../runtime/component.ts";
-import { QueueLockedError } from "./lock.ts";
+import { LOCK_FILE, QueueLockedError } from "./lock.ts";
 import type { Queue } from "./queue.ts";
 
 /** The folder of the shards of workers 1 and up, inside the configured queue folder. */
@@ -53,12 +53,17 @@ export async function adoptableShards(base: string, slot: WorkerSlot): Promise<n
     .sort((a, b) => a - b);
 }
 
-/** Whether a shard folder has a log to deliver from (a folder left with only dead letters has not). */
-async function hasLog(path: string): Promise<boolean> {
-  return stat(join(path, "segments")).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
+/**
+ * Whether a shard folder may hold something to deliver: a log, or a lock (its owner may be writing the log
+ * right now). A folder an adoption left with only its dead letters has neither.
+ */
+async function inUse(path: string): Promise<boolean> {
+  const exists = (name: string) =>
+    stat(join(path, name)).then(
+      () => true,
+      () => false,
+    );
+  return (await exists("segments")) || (await exists(LOCK_FILE));
 }
 
 /** What adopting one shard did. */
@@ -139,7 +144,7 @@ export class ShardAdoption {
     for (const j of await adoptableShards(this.#base, this.#slot)) {
       if (signal.aborted) return pending;
       const path = join(this.#base, SHARDS_DIR, String(j));
-      if (!(await hasLog(path))) continue;
+      if (!(await inUse(path))) continue;
       const fields = { shard: j, path, worker: this.#slot.index, workers: this.#slot.count };
       try {
         const r = await this.#queue.adopt(path, signal);
