@@ -16,7 +16,7 @@ const captureFields = {
   }),
   max_size: attr(t.size(), {
     default: DEFAULT_MAX_SIZE,
-    doc: "Largest total size of the captured files; the oldest profiles are removed to stay under it.",
+    doc: "Largest total size of the captured files, for the whole relay (with `run --workers`, each worker keeps its share); the oldest profiles are removed to stay under it.",
   }),
   retention: attr(t.duration(), {
     default: DEFAULT_RETENTION_MS,

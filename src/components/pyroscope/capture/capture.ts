@@ -5,6 +5,9 @@
  *
  * The receiver is exported once, at construction, and stays the same across updates; an update that changes
  * `path` opens a new store there (the old one finishes its pending work and is left on disk).
+ *
+ * Under `run --workers=N` every worker writes into the same folder, each keeping its share of `max_size`
+ * (see `store.ts`); `retention` applies to every capture as it is.
  */
 import type { Logger } from "pino";
 import {
@@ -25,6 +28,7 @@ import {
 import type { Component, ComponentOptions, Health } from "../../../runtime/component.ts";
 import { ingestEvent, outcomeAt, pushEvent } from "../../../runtime/livedebugging/event.ts";
 import { type ComponentTap, liveTap } from "../../../runtime/livedebugging/hub.ts";
+import { shareNote, shareOf } from "../../../runtime/worker-share.ts";
 import { Capsule } from "../../../syntax/value.ts";
 import type { CaptureArguments } from "./arguments.ts";
 import { type CaptureDraft, ingestDraft, pushDraft } from "./draft.ts";
@@ -73,10 +77,18 @@ export class CaptureComponent implements Component<CaptureArguments>, Receiver {
 
   update(args: CaptureArguments): void {
     const root = args.path ?? this.#options.dataPath;
-    const limits: StoreLimits = { maxSize: args.max_size, retentionMs: args.retention };
+    const limits: StoreLimits = {
+      maxSize: shareOf(args.max_size, this.#options.worker),
+      maxSizeShare: shareNote("max_size", args.max_size, this.#options.worker, "bytes"),
+      retentionMs: args.retention,
+    };
     if (this.#store === undefined || this.#store.root !== root) {
       if (this.#store !== undefined) this.#retire(this.#store);
-      const store = new CaptureStore(root, limits, { logger: this.#logger, metrics: this.#metrics });
+      const store = new CaptureStore(root, limits, {
+        logger: this.#logger,
+        metrics: this.#metrics,
+        worker: this.#options.worker,
+      });
       this.#store = store;
       void store.ready().then(() => {
         if (store !== this.#store) return;

@@ -8,7 +8,9 @@
  * ```
  *
  * `<id>` is `<YYYYMMDDTHHMMSS.mmmZ>-<profile type>-<8 hex>` (UTC receive time), so a directory listing sorts by
- * time and the store can be re-indexed from names alone. Folder names are sanitised service names and hours in
+ * time and the store can be re-indexed from names alone. Under `run --workers=N`, worker `i >= 1` appends
+ * `-w<i>` (worker 0, and a single process, write plain IDs): every worker writes into the one store, and the
+ * tag says which worker owns a capture for retention and `max_size` (see `store.ts`). Folder names are sanitised service names and hours in
  * UTC. A capture is visible once its sidecar exists: data files are written first, the sidecar last, each via a
  * temporary file (a name starting with `.` and containing `.tmp-`) and a rename.
  */
@@ -66,10 +68,14 @@ export interface CaptureRecord {
 export const HOUR_DIR_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}$/;
 
 /** A sidecar file name; groups `time` and `type`. */
-export const SIDECAR_PATTERN = /^(?<time>\d{8}T\d{6}\.\d{3}Z)-(?<type>[A-Za-z0-9_.]+)-[0-9a-f]{8}\.json$/;
+export const SIDECAR_PATTERN =
+  /^(?<time>\d{8}T\d{6}\.\d{3}Z)-(?<type>[A-Za-z0-9_.]+)-[0-9a-f]{8}(?:-w[1-9]\d{0,5})?\.json$/;
 
 /** A capture ID (a sidecar name without `.json`) at the start of a capture's file name. */
-const ID_PREFIX_PATTERN = /^(\d{8}T\d{6}\.\d{3}Z-[A-Za-z0-9_.]+?-[0-9a-f]{8})\./;
+const ID_PREFIX_PATTERN = /^(\d{8}T\d{6}\.\d{3}Z-[A-Za-z0-9_.]+?-[0-9a-f]{8}(?:-w[1-9]\d{0,5})?)\./;
+
+/** The worker tag at the end of a capture ID. */
+const WORKER_TAG_PATTERN = /-w([1-9]\d{0,5})$/;
 
 /** Whether a file name is a temporary file of the store (left behind by a crash when found at start-up). */
 export function isTempName(name: string): boolean {
@@ -79,6 +85,11 @@ export function isTempName(name: string): boolean {
 /** The capture ID a file name (sidecar or data file) belongs to, or undefined for other files. */
 export function captureIdOf(name: string): string | undefined {
   return ID_PREFIX_PATTERN.exec(name)?.[1];
+}
+
+/** The final name a temporary file is written for (so its capture, and its writer, can be told). */
+export function tempTarget(name: string): string {
+  return name.slice(1, name.lastIndexOf(".tmp-"));
 }
 
 /** A temporary name for writing `finalName` in the same folder. */
@@ -99,12 +110,19 @@ export function hourDirName(date: Date): string {
   return date.toISOString().slice(0, 13);
 }
 
-/** A new capture ID for a profile received at `date`. */
-export function newCaptureId(date: Date, profileType: string): string {
+/** A new capture ID for a profile received at `date` by worker `worker` (0: no tag). */
+export function newCaptureId(date: Date, profileType: string, worker = 0): string {
   const iso = date.toISOString(); // 2025-01-02T03:04:05.678Z
   const compact = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 23)}Z`;
   const type = profileType.replace(/[^A-Za-z0-9_.]/g, "_").slice(0, 40) || "unknown";
-  return `${compact}-${type}-${randomBytes(4).toString("hex")}`;
+  const tag = worker > 0 ? `-w${worker}` : "";
+  return `${compact}-${type}-${randomBytes(4).toString("hex")}${tag}`;
+}
+
+/** The worker that wrote a capture, from its ID: the `-w<i>` tag, 0 without one. */
+export function workerOfId(id: string): number {
+  const m = WORKER_TAG_PATTERN.exec(id);
+  return m === null ? 0 : Number(m[1]);
 }
 
 /** The receive time encoded in a capture ID or sidecar name (ms since the epoch), or undefined. */

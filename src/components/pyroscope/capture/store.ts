@@ -9,10 +9,18 @@
  *
  * Room is made *before* a write (the write's size is reserved), so the store never grows past `max_size` by
  * more than what concurrent writers have reserved; a single profile larger than `max_size` is refused.
+ *
+ * Several worker processes (`run --workers=N`) write one store at once, each through its own `CaptureStore`:
+ * file names never collide (random IDs, tagged with the worker, and unique temporary names), and each worker
+ * indexes, limits and cleans up only the captures it owns: its own (by the ID's worker tag), plus those of
+ * workers a higher count left (`j >= N` with `j mod N == i`, as the queue adopts shards). A worker's scan thus
+ * never deletes another live worker's write in progress, and each enforces its share of `max_size` (the
+ * component divides it), so the store as a whole stays within what was configured.
  */
 import { readdir, rename, rmdir, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Logger } from "pino";
+import { SINGLE_PROCESS, type WorkerSlot } from "../../../runtime/component.ts";
 import { makeDir } from "../make-dir.ts";
 import type { CaptureDraft } from "./draft.ts";
 import {
@@ -27,7 +35,9 @@ import {
   SIDECAR_VERSION,
   sanitizeSegment,
   tempName,
+  tempTarget,
   timeOfId,
+  workerOfId,
 } from "./layout.ts";
 import type { CaptureMetrics, RemovalReason } from "./metrics.ts";
 
@@ -35,6 +45,8 @@ import type { CaptureMetrics, RemovalReason } from "./metrics.ts";
 export interface StoreLimits {
   /** Largest total size of the store in bytes. */
   readonly maxSize: number;
+  /** Under `run --workers`: `maxSize` as this worker's share of the configured `max_size`, for errors. */
+  readonly maxSizeShare?: string | undefined;
   /** Captures older than this (milliseconds) are removed. */
   readonly retentionMs: number;
 }
@@ -45,6 +57,8 @@ export interface StoreOptions {
   readonly metrics?: CaptureMetrics | undefined;
   /** The clock (ms since the epoch). */
   readonly now?: (() => number) | undefined;
+  /** Which worker of `run --workers` writes through this store (one process by default). */
+  readonly worker?: WorkerSlot | undefined;
 }
 
 /** A write that failed; `httpStatus` is 507 when the disk (or `max_size`) has no room, else 500. */
@@ -81,6 +95,7 @@ export class CaptureStore {
   readonly #logger: Logger | undefined;
   readonly #metrics: CaptureMetrics | undefined;
   readonly #now: () => number;
+  readonly #worker: WorkerSlot;
   /** Sorted by receive time, oldest first. */
   #entries: Entry[] = [];
   #bytes = 0;
@@ -96,6 +111,7 @@ export class CaptureStore {
     this.#logger = options.logger;
     this.#metrics = options.metrics;
     this.#now = options.now ?? Date.now;
+    this.#worker = options.worker ?? SINGLE_PROCESS;
     this.#ready = this.#track(this.#scan());
   }
 
@@ -142,7 +158,7 @@ export class CaptureStore {
     }
     const now = this.#now();
     const date = new Date(now);
-    const id = newCaptureId(date, draft.profileType);
+    const id = newCaptureId(date, draft.profileType, this.#worker.index);
     const dir = join(this.root, sanitizeSegment(draft.serviceName, "unknown_service"), hourDirName(date));
     const files: CaptureFileRecord[] = draft.files.map((f) => ({
       name: `${id}${f.suffix}`,
@@ -175,10 +191,8 @@ export class CaptureStore {
     ];
     const total = toWrite.reduce((sum, f) => sum + f.bytes.byteLength, 0);
     if (total > this.#limits.maxSize) {
-      throw new StoreError(
-        `profile needs ${total} bytes on disk, more than max_size (${this.#limits.maxSize} bytes)`,
-        507,
-      );
+      const limit = this.#limits.maxSizeShare ?? `max_size (${this.#limits.maxSize} bytes)`;
+      throw new StoreError(`profile needs ${total} bytes on disk, more than ${limit}`, 507);
     }
     this.#pending += total;
     try {
@@ -305,7 +319,7 @@ export class CaptureStore {
         for (const hour of await readdir(serviceDir, { withFileTypes: true })) {
           if (!hour.isDirectory() || !HOUR_DIR_PATTERN.test(hour.name)) continue;
           const hourDir = join(serviceDir, hour.name);
-          const result = await scanHour(hourDir);
+          const result = await scanHour(hourDir, (id) => owns(this.#worker, id));
           found.push(...result.entries);
           leftovers += result.removed;
           if (result.entries.length === 0) await removeIfEmpty(hourDir);
@@ -328,8 +342,23 @@ export class CaptureStore {
   }
 }
 
-/** Indexes one hour folder: captures with a sidecar; temporary files and sidecar-less data are deleted. */
-async function scanHour(dir: string): Promise<{ entries: Entry[]; removed: number }> {
+/**
+ * Whether worker `slot` owns the capture `id`: its own, or one of a worker `j >= count` that a higher worker
+ * count left, with `j mod count == index`. With one process, every capture.
+ */
+function owns(slot: WorkerSlot, id: string): boolean {
+  const w = workerOfId(id);
+  return w === slot.index || (w >= slot.count && w % slot.count === slot.index);
+}
+
+/**
+ * Indexes the captures of one hour folder that `mine` accepts (those with a sidecar); their temporary files
+ * and sidecar-less data files (a crash mid-write) are deleted.
+ */
+async function scanHour(
+  dir: string,
+  mine: (id: string) => boolean,
+): Promise<{ entries: Entry[]; removed: number }> {
   const names = await readdir(dir);
   const sidecars = new Set(
     names.filter((n) => SIDECAR_PATTERN.test(n)).map((n) => n.slice(0, -".json".length)),
@@ -337,7 +366,8 @@ async function scanHour(dir: string): Promise<{ entries: Entry[]; removed: numbe
   const byId = new Map<string, string[]>();
   let removed = 0;
   for (const name of names) {
-    const id = captureIdOf(name);
+    const id = captureIdOf(isTempName(name) ? tempTarget(name) : name);
+    if (id !== undefined && !mine(id)) continue;
     if (isTempName(name) || (id !== undefined && !sidecars.has(id))) {
       await unlink(join(dir, name)).catch(() => {});
       removed++;

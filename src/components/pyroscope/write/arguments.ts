@@ -99,7 +99,7 @@ const queueFields = {
   }),
   max_size: attr(t.size(), {
     default: DEFAULT_QUEUE_MAX_SIZE,
-    doc: "Largest size of the queue on disk; when it is reached, profiles are refused with 429 and `Retry-After`.",
+    doc: "Largest size of the queue on disk, for the whole relay (with `run --workers`, each worker's shard holds its share); when it is reached, profiles are refused with 429 and `Retry-After`.",
   }),
   max_age: attr(t.duration(), {
     default: DEFAULT_QUEUE_MAX_AGE_MS,
@@ -111,7 +111,7 @@ const queueFields = {
   }),
   max_inflight_per_endpoint: attr(t.int(), {
     default: DEFAULT_QUEUE_MAX_INFLIGHT,
-    doc: "Profiles sent to one endpoint at the same time.",
+    doc: "Profiles sent to one endpoint at the same time, by the whole relay (with `run --workers`, each worker sends its share, at least one).",
   }),
 } as const;
 

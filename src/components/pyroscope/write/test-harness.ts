@@ -6,8 +6,7 @@ import { Writable } from "node:stream";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { RECEIVER_HOST_TYPE, type Receiver } from "../../../pyroscope/receiver.ts";
-import type { ComponentOptions } from "../../../runtime/component.ts";
-import { SINGLE_PROCESS } from "../../../runtime/component.ts";
+import { type ComponentOptions, SINGLE_PROCESS, type WorkerSlot } from "../../../runtime/component.ts";
 import type { LiveDebugging } from "../../../runtime/livedebugging/hub.ts";
 import { defaultsOf } from "../../../syntax/decode.ts";
 import { Capsule, type Value } from "../../../syntax/value.ts";
@@ -39,12 +38,16 @@ export interface RunningWrite {
   stop(): Promise<void>;
 }
 
-/** Builds and runs `pyroscope.write` with `args` (fast backoff is the caller's choice). */
+/**
+ * Builds and runs `pyroscope.write` with `args` (fast backoff is the caller's choice), as worker `worker` of
+ * `run --workers` (one process by default).
+ */
 export async function startWrite(
   args: WriteArguments,
   hooks: WriteHooks = {},
   dataPath = "/nonexistent/pyroscope.write.test",
   liveDebugging?: LiveDebugging,
+  worker: WorkerSlot = SINGLE_PROCESS,
 ): Promise<RunningWrite> {
   const registry = new Registry();
   const logs: string[] = [];
@@ -60,7 +63,7 @@ export async function startWrite(
     logger: pino({ level: "debug" }, sink),
     registry,
     dataPath,
-    worker: SINGLE_PROCESS,
+    worker,
     onStateChange: (e) => exports.push(e),
     liveDebugging,
   };

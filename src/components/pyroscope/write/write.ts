@@ -11,14 +11,24 @@
  * lives across updates while its path stays the same (its endpoints and settings are updated in place). A new
  * path opens another queue and the old one hands what is still waiting over to it, in the background
  * (`Queue.handOver`); removing the `queue` block leaves the waiting items in the folder, logged and counted.
+ *
+ * Under `run --workers=N` each worker opens its own shard of the queue folder, with its share of `max_size`
+ * and `max_inflight_per_endpoint`, and adopts the shards of workers a higher count left (`queue/shards.ts`).
  */
 import { resolve } from "node:path";
 
 import type { ProxyEnvironment } from "../../../http/proxy.ts";
 import { failure, type Outcome, RECEIVER_HOST_TYPE, type Receiver } from "../../../pyroscope/receiver.ts";
-import type { Component, ComponentOptions, Health } from "../../../runtime/component.ts";
+import {
+  type Component,
+  type ComponentOptions,
+  type Health,
+  SINGLE_PROCESS,
+  type WorkerSlot,
+} from "../../../runtime/component.ts";
 import { health } from "../../../runtime/health.ts";
 import { type ComponentTap, liveTap } from "../../../runtime/livedebugging/hub.ts";
+import { shareNote, shareOf } from "../../../runtime/worker-share.ts";
 import { Capsule } from "../../../syntax/value.ts";
 import type { QueueArguments, WriteArguments } from "./arguments.ts";
 import { DirectWrite } from "./direct.ts";
@@ -26,6 +36,7 @@ import { Endpoint } from "./endpoint.ts";
 import { WriteMetrics } from "./metrics.ts";
 import { QueueMetrics } from "./queue/metrics.ts";
 import { Queue, type QueueContext, type QueueSettings } from "./queue/queue.ts";
+import { ShardAdoption, shardPath } from "./queue/shards.ts";
 import { QueuedWrite } from "./queued.ts";
 
 /** Test seams. */
@@ -38,16 +49,31 @@ export interface WriteHooks {
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<boolean>;
   /** Queue seams: the clock, segment size, stuck threshold, cache size. */
   readonly queue?: Pick<QueueContext, "now" | "segmentBytes" | "stuckAfterMs" | "cacheBytes">;
+  /** How long a shard adoption that could not finish waits before trying again (`ADOPT_RETRY_MS`). */
+  readonly adoptRetryMs?: number;
 }
 
-/** The queue settings of a `queue` block; `path` defaults to the component's data folder. */
-export function queueSettings(args: QueueArguments, dataPath: string): QueueSettings {
+/** The configured queue folder of a `queue` block: `path`, else the component's data folder. */
+export function queueBase(args: QueueArguments, dataPath: string): string {
+  return resolve(args.path ?? dataPath);
+}
+
+/**
+ * The queue settings of worker `worker`: its shard of the folder, and its share of the limits the user sets for
+ * the whole relay (`max_size`, `max_inflight_per_endpoint`; at least one in flight per worker).
+ */
+export function queueSettings(
+  args: QueueArguments,
+  dataPath: string,
+  worker: WorkerSlot = SINGLE_PROCESS,
+): QueueSettings {
   return {
-    path: resolve(args.path ?? dataPath),
-    maxSize: args.max_size,
+    path: shardPath(queueBase(args, dataPath), worker),
+    maxSize: shareOf(args.max_size, worker),
+    maxSizeShare: shareNote("the queue's max_size", args.max_size, worker, "bytes"),
     maxAgeMs: args.max_age,
     fsync: args.fsync,
-    maxInflight: args.max_inflight_per_endpoint,
+    maxInflight: shareOf(args.max_inflight_per_endpoint, worker),
   };
 }
 
@@ -65,6 +91,8 @@ export class WriteComponent implements Component<WriteArguments> {
   #target: Receiver | undefined;
   #queue: Queue | undefined;
   #queueMetrics: QueueMetrics | undefined;
+  /** The adoption of other workers' shards into `#queue`, while it runs. */
+  #adoption: ShardAdoption | undefined;
   /** The hand-over from the previous queue to the current one, while it runs. */
   #handingOver: Promise<void> = Promise.resolve();
   #updating: Promise<void> = Promise.resolve();
@@ -111,6 +139,7 @@ export class WriteComponent implements Component<WriteArguments> {
     this.#exited = true;
     this.#lifetime.abort();
     await this.#updating.catch(() => {});
+    await this.#adoption?.stop();
     await this.#handingOver;
     await this.#queue?.close();
     const current = this.#current;
@@ -179,6 +208,7 @@ export class WriteComponent implements Component<WriteArguments> {
     } else {
       this.#target = direct;
     }
+    if (queue !== previousQueue) await this.#adopt(queue, args.queue);
     if (previousQueue !== undefined && previousQueue !== queue) {
       if (queue === undefined) {
         await previousQueue.retire();
@@ -198,9 +228,25 @@ export class WriteComponent implements Component<WriteArguments> {
     }
   }
 
+  /** Stops adopting into the previous queue; starts adopting the shards other workers left into `queue`. */
+  async #adopt(queue: Queue | undefined, args: QueueArguments | undefined): Promise<void> {
+    await this.#adoption?.stop();
+    this.#adoption = undefined;
+    if (queue === undefined || args === undefined || this.#exited) return;
+    const { dataPath, logger, worker } = this.#options;
+    this.#adoption = new ShardAdoption(
+      queue,
+      queueBase(args, dataPath),
+      worker,
+      logger,
+      this.#hooks.adoptRetryMs,
+    );
+    this.#adoption.start();
+  }
+
   /** The queue for `args`: the open one updated in place when its path is the same, else a new one. */
   async #openQueue(args: QueueArguments): Promise<Queue> {
-    const settings = queueSettings(args, this.#options.dataPath);
+    const settings = queueSettings(args, this.#options.dataPath, this.#options.worker);
     const open = this.#queue;
     if (open !== undefined && open.path === settings.path) {
       open.update(settings);

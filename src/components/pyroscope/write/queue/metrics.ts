@@ -4,7 +4,9 @@
  * metrics) and shared by every queue the component opens afterwards. The `endpoint` label is the same as the
  * write metrics': the endpoint's `name`, else its URL with any password masked.
  *
- * Gauges are computed when scraped, from the queue that is open at that time.
+ * Gauges are computed when scraped, from the queue that is open at that time. Under `run --workers=N` each
+ * worker reports its own shard (a shard it adopts only adds to `adopted_total`), so the sum over workers is
+ * the relay's figure: `appended_total` counts each profile once, where it was received.
  */
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
@@ -42,6 +44,7 @@ export type QueueFault = "stale_lock" | "cursor_ahead" | "not_a_file" | "folder_
 /** The queue metrics of one component. */
 export class QueueMetrics {
   readonly appended: Counter;
+  readonly adopted: Counter;
   readonly delivered: Counter<"endpoint">;
   readonly expired: Counter<"endpoint">;
   readonly rejected: Counter<"endpoint">;
@@ -99,6 +102,11 @@ export class QueueMetrics {
     this.appended = new Counter({
       name: "pyroscope_write_queue_appended_total",
       help: "Items written to the queue.",
+      registers,
+    });
+    this.adopted = new Counter({
+      name: "pyroscope_write_queue_adopted_total",
+      help: "Items moved into this worker's queue shard from the shard of a worker that no longer runs (the relay ran with more workers before).",
       registers,
     });
     this.delivered = new Counter({

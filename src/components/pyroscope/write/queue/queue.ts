@@ -21,9 +21,11 @@
  *   refuses profiles with 503 and reports unhealthy, until the relay is restarted.
  * - A reload that changes the path hands the items still waiting over to the new queue (`handOver`); one
  *   that removes the `queue` block leaves them in the folder, logged and counted (`retire`).
+ * - Under `run --workers=N` a queue is one worker's shard of the configured folder (`shards.ts`); the shard of
+ *   a worker that no longer runs is moved into it the same way (`adopt`) and then removed.
  */
-import { realpath } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { realpath, rm, rmdir } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import type { Logger } from "pino";
 import { failure, OK, type Outcome } from "../../../../pyroscope/receiver.ts";
 import type { Health } from "../../../../runtime/component.ts";
@@ -32,7 +34,7 @@ import type { Endpoint } from "../endpoint.ts";
 import type { WriteMetrics } from "../metrics.ts";
 import { Backlog, type Entry } from "./backlog.ts";
 import { ItemCache } from "./cache.ts";
-import { type LoadedCursors, loadCursors, type SavedCursor, saveCursors } from "./cursors.ts";
+import { CURSOR_FILE, type LoadedCursors, loadCursors, type SavedCursor, saveCursors } from "./cursors.ts";
 import { DEAD_LETTER_DIR, type DeadLetterReason, DeadLetters } from "./dead-letters.ts";
 import { endpointKeys } from "./endpoint-keys.ts";
 import { decodeItem, encodeItem, itemBytes, itemProfiles, type QueueItem } from "./item.ts";
@@ -41,6 +43,7 @@ import { type FsyncMode, SegmentGoneError, SegmentLog } from "./log.ts";
 import type { QueueMetrics, QueueSnapshot } from "./metrics.ts";
 import { checkFrame, type Frame, frame } from "./record.ts";
 import { Sender, type SenderHost } from "./sender.ts";
+import type { AdoptResult } from "./shards.ts";
 
 /** The `queue` block's settings, resolved. */
 export interface QueueSettings {
@@ -48,6 +51,8 @@ export interface QueueSettings {
   readonly path: string;
   /** Largest size of the segment files on disk; past it appends are refused with 429. */
   readonly maxSize: number;
+  /** Under `run --workers`: `maxSize` as this worker's share of the configured `max_size`, for errors. */
+  readonly maxSizeShare?: string | undefined;
   /** Items older than this are dropped (counted as expired) instead of sent. */
   readonly maxAgeMs: number;
   readonly fsync: FsyncMode;
@@ -165,8 +170,12 @@ export class Queue {
     };
   }
 
-  /** Opens the queue folder: reads the cursors, scans the log (repairing a torn tail), builds the index. */
-  static async open(settings: QueueSettings, ctx: QueueContext): Promise<Queue> {
+  /**
+   * Opens the queue folder: reads the cursors, scans the log (repairing a torn tail), builds the index.
+   * `adopting`: the folder is another worker's shard opened only to move its items out (`adopt`): the gauges
+   * keep reading the adopting queue.
+   */
+  static async open(settings: QueueSettings, ctx: QueueContext, adopting = false): Promise<Queue> {
     const path = resolve(settings.path);
     await makeDir(path);
     const real = await realpath(path);
@@ -271,8 +280,10 @@ export class Queue {
       const queue = new Queue(path, real, lock, settings, ctx, log, backlog, cursors);
       OPEN_PATHS.set(real, queue);
       lock.onLost = (why) => queue.#folderLost(why);
-      ctx.metrics.attach(queue, () => queue.snapshot());
-      ctx.logger.info({ path, items: backlog.size, bytes: log.diskBytes }, "queue opened");
+      if (!adopting) {
+        ctx.metrics.attach(queue, () => queue.snapshot());
+        ctx.logger.info({ path, items: backlog.size, bytes: log.diskBytes }, "queue opened");
+      }
       return queue;
     } catch (err) {
       OPEN_PATHS.delete(real);
@@ -308,9 +319,10 @@ export class Queue {
   /**
    * Sets the endpoints: known ones keep their cursor and get the new endpoint object from their next
    * attempt; new ones start at the end of the log (or, on the first call, where the cursor file says);
-   * removed ones stop (items in flight stay queued for nobody) and their cursors are dropped.
+   * removed ones stop (items in flight stay queued for nobody) and their cursors are dropped. `start = false`
+   * makes the new senders without starting them (a shard being adopted only needs their cursors).
    */
-  setEndpoints(endpoints: readonly Endpoint[]): void {
+  setEndpoints(endpoints: readonly Endpoint[], start = true): void {
     if (this.#closed) return;
     const keys = endpointKeys(endpoints);
     const next = new Map<string, Sender>();
@@ -324,7 +336,7 @@ export class Queue {
       }
       const sender = new Sender(key, ep, this.#startOf(key), this.#host);
       next.set(key, sender);
-      sender.start();
+      if (start) sender.start();
     });
     for (const [key, sender] of this.#senders) {
       if (next.has(key)) continue;
@@ -351,8 +363,13 @@ export class Queue {
    * `Retry-After` when the queue is full; 413 when it could never fit; 503 when the write fails or the queue
    * is closing. With no endpoint there is nobody to deliver to: `ok`, not written.
    */
-  async append(item: QueueItem): Promise<Outcome> {
-    if (this.#movedTo !== undefined) return this.#movedTo.append(item);
+  append(item: QueueItem): Promise<Outcome> {
+    return this.#append(item, false);
+  }
+
+  /** `append`; `adopted`: the item comes from another worker's shard (counted as adopted, not appended). */
+  async #append(item: QueueItem, adopted: boolean): Promise<Outcome> {
+    if (this.#movedTo !== undefined) return this.#movedTo.#append(item, adopted);
     if (this.#closed) return failure(503, "the queue is closing");
     if (this.#lost !== undefined) {
       return failure(
@@ -362,7 +379,7 @@ export class Queue {
       );
     }
     if (this.#senders.size === 0) return OK;
-    const { maxSize } = this.#settings;
+    const { maxSize, maxSizeShare } = this.#settings;
     let f: Frame;
     try {
       f = frame(encodeItem(item));
@@ -372,17 +389,21 @@ export class Queue {
     if (f.length > maxSize) {
       return failure(
         413,
-        `profile of ${f.length} bytes is larger than the queue's max_size (${maxSize} bytes)`,
+        `profile of ${f.length} bytes is larger than ${maxSizeShare ?? `the queue's max_size (${maxSize} bytes)`}`,
       );
     }
     if (this.#log.diskBytes + this.#log.reservedBytes + f.length > maxSize) {
       this.#ctx.metrics.fullRejections.inc();
-      return failure(429, `the queue is full (max_size ${maxSize} bytes); try again later`, {
-        retryAfterMs: FULL_RETRY_AFTER_MS,
-      });
+      return failure(
+        429,
+        `the queue is full (${maxSizeShare ?? `max_size ${maxSize} bytes`}); try again later`,
+        {
+          retryAfterMs: FULL_RETRY_AFTER_MS,
+        },
+      );
     }
     try {
-      await this.#log.append(f, (position) => this.#written(position, f.length, item));
+      await this.#log.append(f, (position) => this.#written(position, f.length, item, adopted));
       return OK;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
@@ -395,7 +416,7 @@ export class Queue {
     }
   }
 
-  #written(position: number, length: number, item: QueueItem): void {
+  #written(position: number, length: number, item: QueueItem, adopted: boolean): void {
     const entry: Entry = {
       position,
       length,
@@ -407,7 +428,8 @@ export class Queue {
     };
     this.#backlog.push(entry);
     this.#cache.add(entry);
-    this.#ctx.metrics.appended.inc();
+    if (adopted) this.#ctx.metrics.adopted.inc();
+    else this.#ctx.metrics.appended.inc();
     for (const s of this.#senders.values()) s.added(entry);
     if (this.#senders.size === 0) this.#onAdvance();
   }
@@ -546,32 +568,8 @@ export class Queue {
     this.#movedTo = to;
     await this.#log.drain();
     await Promise.allSettled([...[...this.#senders.values()].map((s) => s.stop()), ...this.#stopping]);
-    const from = this.#minWatermark();
-    const entries = [...this.#backlog.from(from)];
-    let done = 0;
-    let refused: string | undefined;
-    while (done < entries.length && refused === undefined && !signal.aborted) {
-      const window: Entry[] = [];
-      let bytes = 0;
-      for (let i = done; i < entries.length && (window.length === 0 || bytes < HAND_OVER_WINDOW_BYTES); i++) {
-        window.push(entries[i]!);
-        bytes += entries[i]!.length;
-      }
-      const results = await Promise.all(window.map((e) => this.#moveOne(e, to)));
-      for (const r of results) {
-        if (r !== undefined) {
-          refused = r;
-          break;
-        }
-        done++;
-      }
-    }
-    if (done > 0) {
-      const last = entries[done - 1]!;
-      this.#handedOverTo = last.position + last.length;
-    }
-    const left = entries.length - done;
-    const fields = { path: this.path, to: to.path, moved: done, left };
+    const { moved, left, refused } = await this.#moveBacklog(to, signal, false);
+    const fields = { path: this.path, to: to.path, moved, left };
     if (left === 0) {
       this.#ctx.logger.info(fields, "queue path changed: moved the queued profiles to the new folder");
     } else {
@@ -584,8 +582,95 @@ export class Queue {
     await this.close();
   }
 
+  /**
+   * Moves every item the endpoints still wait for to `to`, in log order and in windows of
+   * `HAND_OVER_WINDOW_BYTES`, until done, `to` refuses, or `signal` aborts; what was moved counts as done here
+   * (the saved cursors pass it). The senders must be stopped.
+   */
+  async #moveBacklog(
+    to: Queue,
+    signal: AbortSignal,
+    adopted: boolean,
+  ): Promise<{ moved: number; left: number; refused: string | undefined }> {
+    const from = this.#minWatermark();
+    const entries = [...this.#backlog.from(from)];
+    let done = 0;
+    let refused: string | undefined;
+    while (done < entries.length && refused === undefined && !signal.aborted) {
+      const window: Entry[] = [];
+      let bytes = 0;
+      for (let i = done; i < entries.length && (window.length === 0 || bytes < HAND_OVER_WINDOW_BYTES); i++) {
+        window.push(entries[i]!);
+        bytes += entries[i]!.length;
+      }
+      const results = await Promise.all(window.map((e) => this.#moveOne(e, to, adopted)));
+      for (const r of results) {
+        if (r !== undefined) {
+          refused = r;
+          break;
+        }
+        done++;
+      }
+    }
+    if (done > 0) {
+      const last = entries[done - 1]!;
+      this.#handedOverTo = last.position + last.length;
+    }
+    return { moved: done, left: entries.length - done, refused };
+  }
+
+  /**
+   * Adopts the shard at `path`, left by a worker that no longer runs (see `shards.ts`): takes its lock (a live
+   * owner makes this throw `QueueLockedError`), moves every item this queue's endpoints still wait for there
+   * into this queue, as `handOver` does (same IDs and receive times: retries, `max_age` and dead letters apply
+   * as if they had been received here; an item some endpoints already got is sent to them again), and removes
+   * the shard once nothing is left in it but dead letters. When this queue refuses (it is full) or `signal`
+   * aborts, the rest stays in the shard, its cursors saved past what was moved.
+   */
+  async adopt(path: string, signal: AbortSignal): Promise<AdoptResult> {
+    const endpoints = [...this.#senders.values()].map((s) => s.endpoint);
+    if (endpoints.length === 0 || this.#closed) {
+      return { moved: 0, left: 0 };
+    }
+    const shard = await Queue.open({ ...this.#settings, path }, this.#ctx, true);
+    let emptied = false;
+    try {
+      shard.setEndpoints(endpoints, false);
+      // Each move resolves once the item is written here, so what `moved` counts is safe to delete there.
+      const { moved, left, refused } = await shard.#moveBacklog(this, signal, true);
+      emptied = left === 0 && !signal.aborted;
+      return { moved, left, reason: left === 0 ? undefined : (refused ?? "the relay is stopping") };
+    } finally {
+      if (emptied) await shard.#remove();
+      else await shard.close();
+    }
+  }
+
+  /**
+   * Closes the queue and deletes its log and cursors, then its folder (and the `shards/` folder above it) when
+   * nothing else (dead letters) is left in them. Only for a shard whose items are all moved.
+   */
+  async #remove(): Promise<void> {
+    this.#closed = true;
+    try {
+      await Promise.allSettled([...this.#senders.values()].map((s) => s.stop()));
+      await this.#log.close();
+      clearTimeout(this.#persistTimer);
+      this.#persistTimer = undefined;
+      await this.#persisting;
+      await rm(join(this.path, "segments"), { recursive: true, force: true });
+      await rm(join(this.path, CURSOR_FILE), { force: true });
+      await rm(join(this.path, `${CURSOR_FILE}.tmp`), { force: true });
+    } finally {
+      if (OPEN_PATHS.get(this.realPath) === this) OPEN_PATHS.delete(this.realPath);
+      await this.#lock.release();
+    }
+    await rmdir(this.path).catch(() => {});
+    await rmdir(dirname(this.path)).catch(() => {});
+  }
+
   /** Appends one entry's item to `to`; undefined when it is there (or was damaged), else why not. */
-  async #moveOne(entry: Entry, to: Queue): Promise<string | undefined> {
+  async #moveOne(entry: Entry, to: Queue, adopted: boolean): Promise<string | undefined> {
     if (entry.corrupt) return undefined;
     let item: QueueItem;
     try {
@@ -594,7 +679,7 @@ export class Queue {
       this.#markCorrupt(entry, err);
       return undefined;
     }
-    const outcome = await to.append(item);
+    const outcome = await to.#append(item, adopted);
     return outcome.ok ? undefined : outcome.message;
   }
 
