@@ -3,27 +3,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { captureIO } from "../../test/support/cli-io.ts";
 import { nodeSdkRequests, readFixture } from "../../test/support/fixtures.ts";
 import { ingestRequest, startCapture } from "../components/pyroscope/capture/test-harness.ts";
 import { Labels } from "../pyroscope/labels.ts";
-import type { CliIO } from "./io.ts";
 import { humanBytes } from "./ls.ts";
 import { main } from "./main.ts";
-
-function captureIO(): { io: CliIO; out: () => string; err: () => string } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: {
-      stdout: (t) => out.push(t),
-      stderr: (t) => err.push(t),
-      readStdin: async () => "",
-      stderrIsTTY: false,
-    },
-    out: () => out.join(""),
-    err: () => err.join(""),
-  };
-}
 
 describe("profile-relay ls", () => {
   test("a table per service and profile type, and JSON", async (t) => {

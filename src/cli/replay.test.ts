@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { captureIO } from "../../test/support/cli-io.ts";
 import { headerValues, type RecordedRequest, startFakePyroscope } from "../../test/support/fake-pyroscope.ts";
 import { nodeSdkRequests, readFixture } from "../../test/support/fixtures.ts";
 import { decodePprof, parseMultipart } from "../../test/support/pprof.ts";
@@ -10,23 +11,7 @@ import {
 } from "../components/pyroscope/capture/test-harness.ts";
 import { IngestQuery } from "../pyroscope/ingest-query.ts";
 import { Labels } from "../pyroscope/labels.ts";
-import type { CliIO } from "./io.ts";
 import { main } from "./main.ts";
-
-function captureIO(tty = false): { io: CliIO; out: () => string; err: () => string } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: {
-      stdout: (t) => out.push(t),
-      stderr: (t) => err.push(t),
-      readStdin: async () => "",
-      stderrIsTTY: tty,
-    },
-    out: () => out.join(""),
-    err: () => err.join(""),
-  };
-}
 
 const goCpu = readFixture("pprof/go-cpu.pb.gz");
 const pushLabels = Labels.from({

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { captureIO } from "../../test/support/cli-io.ts";
 import { startFakePyroscope } from "../../test/support/fake-pyroscope.ts";
 import { startCapture } from "../components/pyroscope/capture/test-harness.ts";
 import { Labels } from "../pyroscope/labels.ts";
 import { terminalCell, terminalText } from "../runtime/terminal-text.ts";
-import type { CliIO } from "./io.ts";
 import { main } from "./main.ts";
 
 /** ESC/BEL sequences: set the window title, clear the screen, an 8-bit CSI, a bidi override. */
@@ -12,21 +12,6 @@ const EVIL = "svc\u001b]0;pwned\u0007\u001b[2J\u009b31m\u202etxt";
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: checking that none reaches the terminal.
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
-
-function captureIO(tty: boolean): { io: CliIO; out: () => string; err: () => string } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: {
-      stdout: (t) => out.push(t),
-      stderr: (t) => err.push(t),
-      readStdin: async () => "",
-      stderrIsTTY: tty,
-    },
-    out: () => out.join(""),
-    err: () => err.join(""),
-  };
-}
 
 describe("terminal injection", () => {
   test("terminalText and terminalCell escape control characters as Go's %q does", () => {

@@ -14,6 +14,7 @@ import { after, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import { Registry } from "prom-client";
+import { captureIO } from "../../../../test/support/cli-io.ts";
 import { startFakePyroscope } from "../../../../test/support/fake-pyroscope.ts";
 import { main } from "../../../cli/main.ts";
 import { Labels } from "../../../pyroscope/labels.ts";
@@ -67,21 +68,6 @@ await store.close();`;
   assert.equal(exit, 0, "the child wrote its captures");
 }
 
-function io(): { io: Parameters<typeof main>[1]; out: () => string; err: () => string } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: {
-      stdout: (t) => out.push(t),
-      stderr: (t) => err.push(t),
-      readStdin: async () => "",
-      stderrIsTTY: false,
-    },
-    out: () => out.join(""),
-    err: () => err.join(""),
-  };
-}
-
 describe("one capture store, several workers", () => {
   test("two processes write one store at once; ls and replay see every capture", async () => {
     const root = join(await tempDir(), "captures");
@@ -105,14 +91,14 @@ describe("one capture store, several workers", () => {
     );
     assert.ok(written.every((r) => workerOfId(r.id) === 0 && !r.id.includes("-w")));
 
-    const ls = io();
+    const ls = captureIO();
     assert.equal(await main(["ls", "--json", root], ls.io), 0, ls.err());
     const listed = JSON.parse(ls.out()) as { total: { count: number } };
     assert.equal(listed.total.count, 40);
 
     const fake = await startFakePyroscope();
     cleanup.push(() => fake.close());
-    const replay = io();
+    const replay = captureIO();
     assert.equal(await main(["replay", root, "--to", fake.url], replay.io), 0, replay.err());
     assert.equal(replay.out(), `replay: 40 sent, 0 failed, 0 skipped (to ${fake.url})\n`);
     assert.equal(fake.pushes.length, 40);
