@@ -57,7 +57,7 @@ test("the full plan covers both protocols, three bodies and three concurrencies,
   assert.ok(plan.sizeScaling?.targets.includes("go"));
   assert.deepEqual(plan.connScaling?.connections, [10, 100, 1000, 5000]);
   assert.equal(plan.connScaling?.backendDelayMs, 300);
-  assert.equal(plan.connScaling?.perConnectionBytes, 16 * 1024);
+  assert.equal(plan.connScaling?.perConnectionBytes, 100 * 1024);
   assert.equal(caseId("matrix", "ingest", "go-heap-39k", 16), "ingest go-heap-39k c16");
 });
 

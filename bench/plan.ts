@@ -229,7 +229,9 @@ const CONN_LADDER: ConnScaling = {
   minDurationSeconds: 5,
   inflightBudget: "64MiB",
   inflightBudgetBytes: 64 * 1024 * 1024,
-  perConnectionBytes: 16 * 1024,
+  // measured (docs/performance.md, "Memory and connections"): ~30 KiB of state per waiting request, plus the
+  // runtime's headroom at this load spread over the connections
+  perConnectionBytes: 100 * 1024,
   // node-floor's pool is capped (64 connections): what a cap on backend connections does to waiting requests
   targets: ["nginx", "go", "node-floor", "relay", "queue"],
 };
