@@ -65,3 +65,29 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * How many files this process may open (`ulimit -n`), from `/proc/self/limits`; undefined off Linux. Node
+ * raises its own soft limit to the hard one at start-up, and the processes the bench starts (wrk, the relay,
+ * the backend) inherit it, so this is what each of them may open.
+ */
+export function openFilesLimit(): number | undefined {
+  try {
+    const line = readFileSync("/proc/self/limits", "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("Max open files"));
+    const soft = line?.split(/\s+/)[3];
+    if (soft === undefined) return undefined;
+    return soft === "unlimited" ? Number.POSITIVE_INFINITY : Number(soft);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The files a relay needs at `connections` waiting clients: one socket per client and, at worst, one backend
+ * connection per client (no target caps its backend connections but node-floor), plus its own files.
+ */
+export function filesNeeded(connections: number): number {
+  return 2 * connections + 256;
+}

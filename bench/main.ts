@@ -18,7 +18,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadProfile, type Profile, type ProfileKey } from "./bodies.ts";
-import { freePort, machineInfo } from "./machine.ts";
+import { filesNeeded, freePort, machineInfo, openFilesLimit } from "./machine.ts";
 import type { Measurement, Suite } from "./measurement.ts";
 import { type Nginx, startNginx } from "./nginx.ts";
 import {
@@ -27,6 +27,7 @@ import {
   makePlan,
   type Protocol,
   parseOptions,
+  SUITES,
   TARGETS,
   type TargetName,
   unsupported,
@@ -124,6 +125,7 @@ async function startServer(
       maxInflightBodySize: inflightBudget,
     },
     env.options.relayNodeArgs,
+    env.options.relayEnv,
   );
 }
 
@@ -317,9 +319,18 @@ async function runConnections(env: Env, profiles: Map<ProfileKey, Profile>): Pro
   if (ladder === undefined || env.slow === undefined) return;
   const slow = env.slow;
   const profile = profiles.get(ladder.profile)!;
-  const wanted = ladder.connections.filter((c) =>
-    matches(env.options, `conn ${caseId("matrix", ladder.protocol, ladder.profile, c)}`),
-  );
+  const limit = openFilesLimit();
+  const wanted = ladder.connections.filter((c) => {
+    const id = `conn ${caseId("matrix", ladder.protocol, ladder.profile, c)}`;
+    if (!matches(env.options, id)) return false;
+    if (limit !== undefined && limit < filesNeeded(c)) {
+      const line = `${id}: not run, ${fmtInt(c)} connections need ${fmtInt(filesNeeded(c))} open files and \`ulimit -n\` allows ${fmtInt(limit)} (raise the hard limit: \`ulimit -Hn\`, systemd's LimitNOFILE)`;
+      log(`skipping ${line}`);
+      env.skipped.push(line);
+      return false;
+    }
+    return true;
+  });
   if (wanted.length === 0) return;
   for (const name of ladder.targets.filter((t) => runsOn(env, t, ladder.protocol))) {
     await withTarget(env, name, slow, ladder.inflightBudget, async (handle) => {
@@ -475,9 +486,12 @@ async function main(): Promise<number> {
     durationSeconds: options.durationSeconds,
     warmupSeconds: options.warmupSeconds,
     machine: machineInfo(tools),
-    relay: targets.includes("queue")
-      ? `${relayForm}; the queue target used \`fsync = "${options.queueFsync}"\``
-      : relayForm,
+    relay: [
+      relayForm,
+      ...(options.relayNodeArgs.length > 0 ? [`Node flags \`${options.relayNodeArgs.join(" ")}\``] : []),
+      ...Object.entries(options.relayEnv).map(([name, value]) => `\`${name}=${value}\``),
+      ...(targets.includes("queue") ? [`the queue target used \`fsync = "${options.queueFsync}"\``] : []),
+    ].join("; "),
     skipped,
     connBudgetBytes: plan.connScaling?.inflightBudgetBytes,
     connPerConnectionBytes: plan.connScaling?.perConnectionBytes,
@@ -486,7 +500,10 @@ async function main(): Promise<number> {
   const markdown = renderMarkdown(report);
   process.stdout.write(`\n${markdown}\n${renderVerdictLines(report)}\n\n`);
 
-  const complete = options.only === undefined && options.targets.length === TARGETS.length;
+  const complete =
+    options.only === undefined &&
+    options.targets.length === TARGETS.length &&
+    options.suites.length === SUITES.length;
   const name = options.quick ? "quick" : complete ? "latest" : "partial";
   const results = join(REPO_ROOT, "bench/results");
   mkdirSync(results, { recursive: true });

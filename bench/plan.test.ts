@@ -24,6 +24,12 @@ test("options are checked", () => {
   assert.deepEqual(parseOptions(["--relay-node-arg=--cpu-prof", "--relay-from=src"]).relayNodeArgs, [
     "--cpu-prof",
   ]);
+  assert.deepEqual(
+    parseOptions(["--relay-env=NODE_OPTIONS=--max-semi-space-size=16", "--relay-env=MALLOC_ARENA_MAX=2"])
+      .relayEnv,
+    { NODE_OPTIONS: "--max-semi-space-size=16", MALLOC_ARENA_MAX: "2" },
+  );
+  assert.throws(() => parseOptions(["--relay-env=NODE_OPTIONS"]), /--relay-env needs NAME=VALUE/);
 });
 
 test("targets run in the table's order whatever the order given, each once", () => {
@@ -51,7 +57,7 @@ test("the full plan covers both protocols, three bodies and three concurrencies,
   assert.ok(plan.sizeScaling?.targets.includes("go"));
   assert.deepEqual(plan.connScaling?.connections, [10, 100, 1000, 5000]);
   assert.equal(plan.connScaling?.backendDelayMs, 300);
-  assert.equal(plan.connScaling?.perConnectionBytes, 16 * 1024);
+  assert.equal(plan.connScaling?.perConnectionBytes, 100 * 1024);
   assert.equal(caseId("matrix", "ingest", "go-heap-39k", 16), "ingest go-heap-39k c16");
 });
 
@@ -64,4 +70,23 @@ test("the quick plan measures /ingest at the three sizes of the CPU targets and 
   assert.equal(quick.sizeScaling, undefined);
   assert.deepEqual(quick.connScaling?.connections, [1000]);
   assert.deepEqual(quick.connScaling?.targets, ["relay"]);
+});
+
+test("--suites runs parts of the plan, and a run of some suites leaves the docs alone", () => {
+  const conn = parseOptions(["--suites=conn"]);
+  assert.equal(conn.writeDocs, false);
+  const plan = makePlan(conn);
+  assert.equal(plan.matrix.length, 0);
+  assert.equal(plan.sizeScaling, undefined);
+  assert.deepEqual(plan.connScaling?.connections, [10, 100, 1000, 5000]);
+  const both = makePlan(parseOptions(["--suites=size,matrix"]));
+  assert.equal(both.matrix.length, 6);
+  assert.equal(both.connScaling, undefined);
+  assert.deepEqual(parseOptions([]).suites, ["matrix", "size", "conn"]);
+  assert.throws(() => parseOptions(["--suites=latency"]), /unknown suite "latency"/);
+});
+
+test("the connection ladder compares the relay with Go, nginx and the Node floor (whose pool is capped)", () => {
+  const targets = makePlan(parseOptions([])).connScaling?.targets;
+  for (const t of ["go", "nginx", "node-floor", "relay"] as const) assert.ok(targets?.includes(t), t);
 });

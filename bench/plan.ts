@@ -13,6 +13,13 @@ export const TARGETS = ["direct", "nginx", "go", "node-floor", "relay", "queue"]
 export type TargetName = (typeof TARGETS)[number];
 
 export const PROTOCOLS = ["ingest", "push"] as const;
+
+/**
+ * The parts of a run: `matrix` (each profile and protocol at 1, 16 and 256 connections, then at half of the
+ * relay's best rate), `size` (the body-size ladder), `conn` (the connection ladder against the slow backend).
+ */
+export const SUITES = ["matrix", "size", "conn"] as const;
+export type SuiteName = (typeof SUITES)[number];
 export type Protocol = (typeof PROTOCOLS)[number];
 
 /** Why a target cannot run a protocol, or undefined when it can: the Go reference implements `/ingest` only. */
@@ -32,10 +39,14 @@ export interface BenchOptions {
   readonly targets: readonly TargetName[];
   /** Only cases whose id contains this text. */
   readonly only: string | undefined;
+  /** The parts of the plan to run (all by default). */
+  readonly suites: readonly SuiteName[];
   /** Rewrite the generated section of `docs/performance.md` (full runs only, unless told otherwise). */
   readonly writeDocs: boolean;
   /** Extra Node flags for the relay (e.g. `--cpu-prof`). */
   readonly relayNodeArgs: readonly string[];
+  /** Extra environment of the relay (e.g. `NODE_OPTIONS`, glibc's `MALLOC_*` tunables), name to value. */
+  readonly relayEnv: Readonly<Record<string, string>>;
   /** Run the relay compiled (as shipped) or from the TypeScript source. */
   readonly relayFrom: "build" | "src";
   /** The `fsync` mode of the queue target (`always` is the queue's default). */
@@ -92,8 +103,9 @@ export interface Plan {
 }
 
 const USAGE = `usage: npm run bench -- [--quick] [--duration=SECONDS] [--warmup=SECONDS]
-                        [--targets=${TARGETS.join(",")}] [--only=TEXT] [--no-docs] [--docs]
-                        [--relay-from=build|src] [--relay-node-arg=FLAG]... [--queue-fsync=always|interval|never]`;
+                        [--targets=${TARGETS.join(",")}] [--suites=${SUITES.join(",")}] [--only=TEXT]
+                        [--no-docs] [--docs]
+                        [--relay-from=build|src] [--relay-node-arg=FLAG]... [--relay-env=NAME=VALUE]... [--queue-fsync=always|interval|never]`;
 
 /** Parses the command line (after `npm run bench --`). Throws with the usage on a bad option. */
 export function parseOptions(argv: readonly string[]): BenchOptions {
@@ -102,10 +114,12 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   let warmup: number | undefined;
   let targets: TargetName[] = [...TARGETS];
   let only: string | undefined;
+  let suites: SuiteName[] = [...SUITES];
   let docs: boolean | undefined;
   let relayFrom: "build" | "src" = "build";
   let queueFsync: QueueFsync = "always";
   const relayNodeArgs: string[] = [];
+  const relayEnv: Record<string, string> = {};
   for (const arg of argv) {
     const [name, value] = arg.includes("=")
       ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
@@ -129,6 +143,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       case "--only":
         only = value;
         break;
+      case "--suites":
+        suites = parseSuites(value);
+        break;
       case "--docs":
         docs = true;
         break;
@@ -142,6 +159,12 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       case "--relay-node-arg":
         relayNodeArgs.push(value);
         break;
+      case "--relay-env": {
+        const eq = value.indexOf("=");
+        if (eq <= 0) throw new Error(`--relay-env needs NAME=VALUE\n${USAGE}`);
+        relayEnv[value.slice(0, eq)] = value.slice(eq + 1);
+        break;
+      }
       case "--queue-fsync":
         if (!(QUEUE_FSYNC_MODES as readonly string[]).includes(value)) {
           throw new Error(`--queue-fsync is always, interval or never\n${USAGE}`);
@@ -161,8 +184,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     warmupSeconds: warmup ?? 1,
     targets,
     only,
-    writeDocs: docs ?? (!quick && only === undefined),
+    suites,
+    writeDocs: docs ?? (!quick && only === undefined && suites.length === SUITES.length),
     relayNodeArgs,
+    relayEnv,
     relayFrom,
     queueFsync,
   };
@@ -176,6 +201,16 @@ function parseTargets(value: string): TargetName[] {
     if (!(TARGETS as readonly string[]).includes(t)) throw new Error(`unknown target "${t}"\n${USAGE}`);
   }
   return TARGETS.filter((t) => names.includes(t));
+}
+
+/** A comma-separated list of suites. */
+function parseSuites(value: string): SuiteName[] {
+  const names = value.split(",").filter((s) => s !== "");
+  if (names.length === 0) throw new Error(`--suites needs at least one of ${SUITES.join(", ")}\n${USAGE}`);
+  for (const s of names) {
+    if (!(SUITES as readonly string[]).includes(s)) throw new Error(`unknown suite "${s}"\n${USAGE}`);
+  }
+  return SUITES.filter((s) => names.includes(s));
 }
 
 /** wrk takes whole seconds. */
@@ -194,8 +229,11 @@ const CONN_LADDER: ConnScaling = {
   minDurationSeconds: 5,
   inflightBudget: "64MiB",
   inflightBudgetBytes: 64 * 1024 * 1024,
-  perConnectionBytes: 16 * 1024,
-  targets: ["nginx", "go", "relay", "queue"],
+  // measured (docs/performance.md, "Memory and connections"): ~30 KiB of state per waiting request, plus the
+  // runtime's headroom at this load spread over the connections
+  perConnectionBytes: 100 * 1024,
+  // node-floor's pool is capped (64 connections): what a cap on backend connections does to waiting requests
+  targets: ["nginx", "go", "node-floor", "relay", "queue"],
 };
 
 /** A case's id, e.g. `ingest go-heap-39k c16`; `--only` matches against it. */
@@ -203,8 +241,17 @@ export function caseId(suite: string, protocol: Protocol, profile: ProfileKey, c
   return `${suite === "matrix" ? "" : `${suite} `}${protocol} ${profile} c${connections}`;
 }
 
-/** The cases of a run. */
+/** The cases of a run: the whole plan (or the quick one), less the suites not asked for. */
 export function makePlan(o: BenchOptions): Plan {
+  const plan = wholePlan(o);
+  return {
+    matrix: o.suites.includes("matrix") ? plan.matrix : [],
+    sizeScaling: o.suites.includes("size") ? plan.sizeScaling : undefined,
+    connScaling: o.suites.includes("conn") ? plan.connScaling : undefined,
+  };
+}
+
+function wholePlan(o: BenchOptions): Plan {
   if (o.quick) {
     // the three bodies of the CPU targets on /ingest, and push at ~39 KB to compare with ingest
     const ingest: MatrixGroup[] = (["node-3k", "go-heap-39k", "go-heap-1m"] as const).map((profile) => ({

@@ -106,6 +106,7 @@ export async function startRelay(
   dir: string,
   options: RelayConfigOptions,
   nodeArgs: readonly string[] = [],
+  extraEnv: Readonly<Record<string, string>> = {},
 ): Promise<Relay> {
   mkdirSync(dir, { recursive: true });
   const config = join(dir, "bench.alloy");
@@ -121,7 +122,7 @@ export async function startRelay(
       "--server.http.listen-addr=127.0.0.1:0",
       `--storage.path=${join(dir, "data")}`,
     ],
-    { cwd: dir },
+    { cwd: dir, env: { ...process.env, ...extraEnv } },
   );
   await child.waitForLine((l) => l.includes("profile-relay is running"), 30_000);
   return {

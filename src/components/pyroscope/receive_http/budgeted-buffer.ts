@@ -8,6 +8,10 @@
  * allowed, when known), so one request holds at most twice what it has received, and a body of known length
  * ends in one buffer of exactly that length. The buffer owns its memory (no pool), so the buffer a growth
  * copied from, and a discarded one, are freed at once rather than left as garbage for the GC.
+ *
+ * A body of known length that arrives in one chunk (most profiles up to ~64 KB: Node's HTTP/1 parser hands
+ * each read's body bytes over in a buffer of their own) is kept as that chunk, not copied: one allocation and
+ * one copy fewer per request, and half the body-sized garbage between collections.
  */
 import type { InflightBudget } from "./limits.ts";
 
@@ -18,6 +22,8 @@ export class BudgetedBuffer {
   #buffer: Buffer | undefined;
   #length = 0;
   #reserved = 0;
+  /** Whether `#buffer` is a chunk handed to `append` (kept as it is) rather than one allocated here. */
+  #adopted = false;
 
   /** `capacityHint`: the final size when known (a declared `Content-Length`), or the largest allowed. */
   constructor(budget: InflightBudget, capacityHint?: number) {
@@ -36,6 +42,15 @@ export class BudgetedBuffer {
 
   /** Appends `chunk`; false (and nothing changed) when growing would go over the budget. */
   append(chunk: Uint8Array): boolean {
+    if (this.#buffer === undefined && chunk.length === this.#hint && ownsWholeMemory(chunk)) {
+      // the whole body in one buffer of its own: keep it rather than copy it
+      if (!this.#budget.tryReserve(chunk.length)) return false;
+      this.#buffer = Buffer.from(chunk.buffer, 0, chunk.length);
+      this.#adopted = true;
+      this.#length = chunk.length;
+      this.#reserved = chunk.length;
+      return true;
+    }
     const need = this.#length + chunk.length;
     const capacity = this.#buffer?.length ?? 0;
     if (need > capacity) {
@@ -50,9 +65,11 @@ export class BudgetedBuffer {
       const grown = Buffer.allocUnsafeSlow(next);
       if (this.#buffer !== undefined) {
         this.#buffer.copy(grown, 0, 0, this.#length);
-        detach(this.#buffer); // frees the old memory at once: no garbage left for the GC
+        // frees the old memory at once: no garbage left for the GC
+        if (!this.#adopted) detach(this.#buffer);
       }
       this.#buffer = grown;
+      this.#adopted = false;
       this.#reserved = next;
     }
     (this.#buffer as Buffer).set(chunk, this.#length);
@@ -68,6 +85,7 @@ export class BudgetedBuffer {
     const bytes = this.#buffer === undefined ? Buffer.alloc(0) : this.#buffer.subarray(0, this.#length);
     const reserved = this.#reserved;
     this.#buffer = undefined;
+    this.#adopted = false;
     this.#length = 0;
     this.#reserved = 0;
     return { bytes, reserved };
@@ -75,12 +93,20 @@ export class BudgetedBuffer {
 
   /** Drops the bytes, frees their memory at once, and gives their budget back. */
   discard(): void {
-    if (this.#buffer !== undefined) detach(this.#buffer);
+    if (this.#buffer !== undefined && !this.#adopted) detach(this.#buffer);
     this.#budget.release(this.#reserved);
     this.#buffer = undefined;
+    this.#adopted = false;
     this.#length = 0;
     this.#reserved = 0;
   }
+}
+
+/** Whether `chunk` is the whole of its memory (not a view into a larger or shared one), so keeping it holds no more. */
+function ownsWholeMemory(chunk: Uint8Array): boolean {
+  return (
+    chunk.byteOffset === 0 && chunk.buffer.byteLength === chunk.length && chunk.buffer instanceof ArrayBuffer
+  );
 }
 
 /**

@@ -140,6 +140,37 @@ describe("BudgetedBuffer", () => {
     buffer.discard();
     assert.equal(budget.used, 0);
   });
+
+  test("a whole body in one chunk of its own is kept, not copied; a view into a larger buffer is copied", () => {
+    const budget = new InflightBudget(0);
+    const whole = Buffer.allocUnsafeSlow(1000).fill(7);
+    const kept = new BudgetedBuffer(budget, 1000);
+    assert.ok(kept.append(whole));
+    const taken = kept.take();
+    assert.equal(taken.bytes.buffer, whole.buffer);
+    assert.equal(taken.reserved, 1000);
+    assert.equal(budget.used, 1000);
+    budget.release(taken.reserved);
+
+    const view = Buffer.allocUnsafeSlow(2000).fill(8).subarray(500, 1500);
+    const copied = new BudgetedBuffer(budget, 1000);
+    assert.ok(copied.append(view));
+    const out = copied.take();
+    assert.notEqual(out.bytes.buffer, view.buffer);
+    assert.deepEqual(out.bytes, view);
+    budget.release(out.reserved);
+
+    // a kept chunk that would not fit the budget is refused like any other, and a discard leaves it usable
+    const small = new InflightBudget(500);
+    const refused = new BudgetedBuffer(small, 1000);
+    assert.equal(refused.append(whole), false);
+    assert.equal(small.used, 0);
+    const discarded = new BudgetedBuffer(budget, 1000);
+    assert.ok(discarded.append(whole));
+    discarded.discard();
+    assert.equal(budget.used, 0);
+    assert.equal(whole.length, 1000, "the caller's chunk is not detached");
+  });
 });
 
 describe("what connect makes of a push body is counted before it is allocated", () => {

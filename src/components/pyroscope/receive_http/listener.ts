@@ -64,6 +64,13 @@ const REFUSAL = Buffer.from(
 /** How long a refused connection may linger so the client reads the 503 before we close. */
 const REFUSAL_LINGER_MS = 1000;
 
+/**
+ * The accept queue's length. Go (so Alloy) listens with the system's `net.core.somaxconn` (4096 on current
+ * Linux); Node's default is 511, so a burst of new connections (clients reconnecting after a restart) had SYNs
+ * dropped and waited seconds for the retransmit. The kernel caps this at `somaxconn`, which gives Go's value.
+ */
+const LISTEN_BACKLOG = 65_535;
+
 /** A bound TCP listener feeding one protocol stack at a time. */
 export class Listener {
   readonly #server: Server;
@@ -95,7 +102,7 @@ export class Listener {
         reject(err);
       };
       server.once("error", onError);
-      server.listen({ host: address === "" ? undefined : address, port }, () => {
+      server.listen({ host: address === "" ? undefined : address, port, backlog: LISTEN_BACKLOG }, () => {
         server.off("error", onError);
         server.on("error", (err) => logger.warn({ err }, "listener error"));
         resolve(listener);
