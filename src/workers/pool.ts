@@ -269,9 +269,8 @@ export class WorkerPool {
   }
 
   #scheduleRestart(slot: Slot, worker: Worker, code: number | null, signal: string | null): void {
-    const ran = Date.now() - slot.startedAt;
-    const delay = ran >= STABLE_RUN_MS ? FIRST_RESTART_DELAY_MS : slot.nextDelayMs;
-    slot.nextDelayMs = Math.min(delay * 2, MAX_RESTART_DELAY_MS);
+    const { delayMs: delay, nextDelayMs } = restartDelay(Date.now() - slot.startedAt, slot.nextDelayMs);
+    slot.nextDelayMs = nextDelayMs;
     this.#restarts.inc();
     this.#options.logger.error(
       {
@@ -292,6 +291,15 @@ export class WorkerPool {
     // a worker going away fails the send (its "error" event is ignored); its exit rejects what waits on it
     if (worker.isConnected()) worker.send(message);
   }
+}
+
+/**
+ * How long to wait before replacing a worker that ran `ranMs` and died, when the wait after its last death
+ * would be `nextDelayMs`; and the wait after the next death.
+ */
+export function restartDelay(ranMs: number, nextDelayMs: number): { delayMs: number; nextDelayMs: number } {
+  const delayMs = ranMs >= STABLE_RUN_MS ? FIRST_RESTART_DELAY_MS : nextDelayMs;
+  return { delayMs, nextDelayMs: Math.min(delayMs * 2, MAX_RESTART_DELAY_MS) };
 }
 
 function exitText(code: number | null, signal: string | null): string {

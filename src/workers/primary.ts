@@ -343,9 +343,10 @@ export class Primary {
 
   /** A worker is up: once the relay runs a config, a replacement loads it (after any load in progress). */
   #workerUp(index: number): void {
+    if (!this.#started) return; // start-up: the initial load is for every worker
     const next = this.#loads.then(async () => {
       const lastGood = this.#lastGood;
-      if (lastGood === undefined) return; // start-up: the initial load is for every worker
+      if (lastGood === undefined) return; // the initial load failed: the relay is stopping
       await this.#restore(index, lastGood);
       this.#pool.tell(index, {
         type: "live",
