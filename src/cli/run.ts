@@ -21,7 +21,7 @@ import { parseDuration } from "../syntax/duration.ts";
 import { ConfigReadError, readConfigSources } from "../syntax/source.ts";
 import { autoWorkerCount } from "../workers/cpu-count.ts";
 import { Primary } from "../workers/primary.ts";
-import { type FlagSpec, flagsHelp, parseCommandLine, parseFlags, stringFlag } from "./flags.ts";
+import { boolFlag, type FlagSpec, flagsHelp, parseCommandLine, parseFlags, stringFlag } from "./flags.ts";
 import type { Command } from "./io.ts";
 import { readStabilityFlag, STABILITY_FLAG } from "./stability-flag.ts";
 
@@ -50,6 +50,12 @@ const FLAGS: readonly FlagSpec[] = [
     kind: "string",
     default: "auto",
     help: "Worker processes that run the components: a number, or auto for the CPUs this process may use (honouring a cgroup CPU limit); 1 runs everything in one process",
+  },
+  {
+    name: "workers.metrics-per-worker",
+    kind: "bool",
+    default: false,
+    help: 'With several workers, label each worker\'s series on /metrics worker="<index>" instead of merging them',
   },
   {
     name: "feature.component-shutdown-deadline",
@@ -130,7 +136,7 @@ export const runCommand: Command = async (argv, io) => {
   const workers = parseWorkers(workersText);
   if (workers === undefined) {
     io.stderr(
-      `Error: invalid argument "${workersText}" for "--workers" flag: want auto or a whole number of at least 1\n`,
+      `Error: invalid argument "${workersText}" for "--workers" flag: want auto or a whole number from 1 to ${MAX_WORKERS}\n`,
     );
     return 1;
   }
@@ -170,7 +176,14 @@ export const runCommand: Command = async (argv, io) => {
   let agent: Relay;
   try {
     // one worker is today's single process: no cluster, no IPC
-    agent = workers === 1 ? await Agent.start(options) : await Primary.start({ ...options, count: workers });
+    agent =
+      workers === 1
+        ? await Agent.start(options)
+        : await Primary.start({
+            ...options,
+            count: workers,
+            metricsPerWorker: boolFlag(flags, "workers.metrics-per-worker"),
+          });
   } catch (err) {
     io.stderr(`Error: ${(err as Error).message}\n${listenHint(err, listenAddr)}`);
     return 1;
@@ -218,12 +231,15 @@ interface Relay {
   flushLogs(): void;
 }
 
-/** `--workers`: `auto` (see `autoWorkerCount`) or a whole number of at least 1; `undefined` when invalid. */
+/** The most workers `--workers` accepts (far beyond any machine's cores: a typo guard). */
+const MAX_WORKERS = 1024;
+
+/** `--workers`: `auto` (see `autoWorkerCount`) or a whole number from 1 to `MAX_WORKERS`; `undefined` when invalid. */
 export function parseWorkers(text: string): number | undefined {
   if (text === "auto") {
     return autoWorkerCount({ availableParallelism: availableParallelism(), readFile: readTextFile });
   }
-  if (!/^[1-9][0-9]{0,3}$/.test(text)) return undefined;
+  if (!/^[1-9][0-9]*$/.test(text) || Number(text) > MAX_WORKERS) return undefined;
   return Number(text);
 }
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import { aggregateFamilies, collectFamilies } from "./aggregate.ts";
+import { aggregateFamilies, collectFamilies, labelWorker } from "./aggregate.ts";
 
 /** One worker's registries: a component's counter, histogram and gauges, as `Agent.metricsSources` gives. */
 async function workerFamilies(profiles: number, oldestAge: number, inflight: number) {
@@ -59,5 +59,22 @@ describe("aggregateFamilies", () => {
       "the primary's count, not the workers'",
     );
     assert.equal((text.match(/^# TYPE sent_total /gm) ?? []).length, 1);
+  });
+});
+
+describe("labelWorker", () => {
+  it("keeps each worker's series apart (--workers.metrics-per-worker)", async () => {
+    const text = await aggregateFamilies(
+      [],
+      [labelWorker(await workerFamilies(3, 10, 1), 0), labelWorker(await workerFamilies(4, 25, 2), 1)],
+    ).metrics();
+    assert.match(
+      text,
+      /^sent_total\{endpoint="a",component_id="pyroscope.write.out",component_path="\/",worker="0"\} 3$/m,
+    );
+    assert.match(
+      text,
+      /^sent_total\{endpoint="a",component_id="pyroscope.write.out",component_path="\/",worker="1"\} 4$/m,
+    );
   });
 });

@@ -76,6 +76,18 @@ export function aggregateFamilies(
   return AggregatorRegistry.aggregate(ruled as MetricObjectWithValues<MetricValue<string>>[][]);
 }
 
+/**
+ * `--workers.metrics-per-worker`: a worker's families with `worker="<index>"` on every sample, so the merge
+ * keeps each worker's series apart instead of summing them.
+ */
+export function labelWorker(families: readonly MetricFamily[], index: number): MetricFamily[] {
+  const worker = String(index);
+  return families.map((family) => ({
+    ...family,
+    values: family.values.map((v) => ({ ...v, labels: { ...v.labels, worker } })),
+  }));
+}
+
 function aggregatorOf(family: MetricFamily): Aggregator {
   if (String(family.type) !== "gauge") return "sum";
   const rule = GAUGE_RULES[family.name];

@@ -30,7 +30,7 @@ import { type Diagnostic, hasErrors, summarizeDiagnostics } from "../syntax/diag
 import { parseFile } from "../syntax/parser.ts";
 import { maskSecretMessages } from "../syntax/secret-literals.ts";
 import { ConfigReadError, readConfigSources } from "../syntax/source.ts";
-import { aggregateFamilies, collectFamilies } from "./aggregate.ts";
+import { aggregateFamilies, collectFamilies, labelWorker } from "./aggregate.ts";
 import { WorkerPool } from "./pool.ts";
 import type { LoadReply, MetricFamily, StatusReply } from "./protocol.ts";
 
@@ -46,6 +46,8 @@ export interface PrimaryOptions {
   readonly stopDeadlineMs: number;
   /** The components, to validate configs (the workers build their own from the same modules). */
   readonly registry: ComponentRegistry;
+  /** `--workers.metrics-per-worker`: label each worker's series `worker="<index>"` instead of merging them. */
+  readonly metricsPerWorker?: boolean;
 }
 
 /** How long a worker may take to answer a question of the HTTP routes. */
@@ -178,9 +180,12 @@ export class Primary {
       this.#runningComponents.set({ controller_path: "/", controller_id: "", health_type }, n);
     }
     const workers = await Promise.all(
-      this.#pool
-        .upIndexes()
-        .map((i) => this.#pool.ask<MetricFamily[]>(i, { kind: "metrics" }, ASK_TIMEOUT_MS).catch(() => [])),
+      this.#pool.upIndexes().map(async (i) => {
+        const families = await this.#pool
+          .ask<MetricFamily[]>(i, { kind: "metrics" }, ASK_TIMEOUT_MS)
+          .catch(() => []);
+        return this.#options.metricsPerWorker === true ? labelWorker(families, i) : families;
+      }),
     );
     const own = await collectFamilies([{ registry: this.#metrics }]);
     return aggregateFamilies(own, workers).metrics();

@@ -177,9 +177,28 @@ describe("run --workers=2 (child process)", () => {
       "testcomponents.failing.f",
     ]);
 
-    // A good reload applies in every worker: the shares of the new conn_limit add up to it.
+    // A good reload under load applies in every worker (the shares of the new conn_limit add up to it),
+    // and no upload fails meanwhile.
     await writeFile(path, config(backend.url, 300));
-    assert.deepEqual(await get(base, "/-/reload"), { status: 200, body: "config reloaded\n" });
+    let reloading = true;
+    const during: number[] = [];
+    const steady = (async () => {
+      for (let n = 100; reloading && n < 2000; n++) during.push(await upload(port, n).catch(() => 0));
+    })();
+    try {
+      await until("uploads before the reload", () => during.length >= 3);
+      assert.deepEqual(await get(base, "/-/reload"), { status: 200, body: "config reloaded\n" });
+      const seen = during.length;
+      await until("uploads after the reload", () => during.length >= seen + 3);
+    } finally {
+      reloading = false;
+      await steady;
+    }
+    assert.deepEqual(
+      during.filter((status) => status !== 200),
+      [],
+      "every upload during the reload answered 200",
+    );
     metrics = (await get(base, "/metrics")).body;
     assert.equal(
       sample(metrics, "pyroscope_receive_http_tcp_connections_limit", { ...in_, protocol: "http" }),
