@@ -124,11 +124,6 @@ export class WorkerPool {
     return this.#slots.filter((s) => s.up).map((s) => s.index);
   }
 
-  /** The process IDs of the workers alive now. */
-  pids(): number[] {
-    return this.#slots.flatMap((s) => (s.worker?.process.pid === undefined ? [] : [s.worker.process.pid]));
-  }
-
   /**
    * Asks worker `index`; rejects when it is not up, exits before answering, fails, or (with `timeoutMs`)
    * takes longer.

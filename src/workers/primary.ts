@@ -155,11 +155,6 @@ export class Primary {
     return primary;
   }
 
-  /** Where the agent's HTTP server listens. */
-  get address(): { readonly address: string; readonly port: number } {
-    return this.#server!.address;
-  }
-
   /** Reads the config from disk, validates it and applies it in every worker, or in none; one at a time. */
   reload(): Promise<LoadOutcome> {
     const next = this.#loads.then(() => this.#load());
@@ -194,11 +189,6 @@ export class Primary {
   /** Writes out log lines held back before the `logging` block was known. */
   flushLogs(): void {
     this.#logging.sink.flush();
-  }
-
-  /** The process IDs of the workers alive now (for tests and logs). */
-  workerPids(): number[] {
-    return this.#pool.pids();
   }
 
   /** Stops the workers and the HTTP server without the shutdown log lines (the initial load failed). */
@@ -316,7 +306,7 @@ export class Primary {
       const reply = results[0]!.reply!;
       this.#logging.configure(reply.logging);
       this.#live.setEnabled(reply.liveDebugging);
-      await this.#tapComponents();
+      await this.#components(); // gives the live debugging hub a channel per component that has events
       return { error: undefined, diagnostics: reply.diagnostics };
     }
     const lastGood = this.#lastGood;
@@ -410,11 +400,6 @@ export class Primary {
     );
     const present = perWorker.filter((f): f is MetricFamily[] => f !== undefined);
     return componentFigures(detail.name, AggregatorRegistry.aggregate(present));
-  }
-
-  /** Gives the primary's live debugging hub a channel for each component that publishes events. */
-  async #tapComponents(): Promise<void> {
-    await this.#components();
   }
 }
 

@@ -22,6 +22,7 @@ import {
 
 /** Starts the worker's agent and serves its primary until told to stop. */
 export function runWorker(settings: WorkerSettings): void {
+  process.title = `profile-relay worker ${settings.index}`; // what ps and top show
   const agent = Agent.create({
     configPath: settings.configPath,
     storagePath: settings.storagePath,

@@ -318,6 +318,34 @@ describe("run --workers=2 (child process)", () => {
     assert.match(relay.output, /msg="shutdown complete"\n/);
   });
 
+  it("a second signal kills the workers and exits at once", { timeout: 40_000 }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), "profile-relay-workers-kill-"));
+    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const path = join(dir, "config.alloy");
+    await writeFile(path, config("http://127.0.0.1:1", 100, "  ignore_stop = true\n"));
+    const relay = startRelay(path, join(dir, "data"), 35_000, { workers: 2, testComponents: true });
+    await started(relay, 2);
+    const pids = [workerPid(relay.output, 0)!, workerPid(relay.output, 1)!];
+    relay.process.kill("SIGTERM");
+    await until(
+      "the workers stopping",
+      () => (relay.output.match(/msg="shutting down" worker=/g) ?? []).length === 2,
+    );
+    relay.process.kill("SIGTERM");
+    assert.equal(await relay.exited, 1);
+    assert.match(relay.output, /second interrupt received, exiting now\n/);
+    await until("no worker left", () =>
+      pids.every((pid) => {
+        try {
+          process.kill(pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      }),
+    );
+  });
+
   it("--workers=1 is one process: no worker, no pool metrics", { timeout: 30_000 }, async () => {
     const dir = await mkdtemp(join(tmpdir(), "profile-relay-workers1-"));
     cleanup.push(() => rm(dir, { recursive: true, force: true }));
