@@ -22,6 +22,8 @@ after(async () => {
 });
 
 const PPROF = readFixture("pprof/go-cpu.pb.gz");
+/** How long a step that starts or stops processes may take on a loaded machine (never a measure of speed). */
+const SLOW_MS = 60_000;
 
 /**
  * One upload on a connection of its own (so node:cluster hands each to the next worker); its status. Gives
@@ -98,7 +100,7 @@ ${failing}}
 
 /** The agent's address and the receive port once the relay runs (every worker must report the same port). */
 async function started(relay: RelayProcess, workers: number): Promise<{ base: string; port: number }> {
-  await until("the relay to run", () => /msg="profile-relay is running"/.test(relay.output));
+  await until("the relay to run", () => /msg="profile-relay is running"/.test(relay.output), SLOW_MS);
   const addr = /msg="now listening for http traffic" addr=(127\.0\.0\.1:\d+)/.exec(relay.output)![1]!;
   await until("every worker's receive port", () => ports(relay.output).length >= workers);
   const all = ports(relay.output);
@@ -120,7 +122,7 @@ function workerPid(output: string, index: number): number | undefined {
 
 describe("run --workers=2 (child process)", () => {
   it("is one relay: shared port, summed metrics, all-or-none reloads, replaced workers, drained stop", {
-    timeout: 90_000,
+    timeout: 180_000,
   }, async () => {
     const dir = await mkdtemp(join(tmpdir(), "profile-relay-workers-"));
     cleanup.push(() => rm(dir, { recursive: true, force: true }));
@@ -128,7 +130,7 @@ describe("run --workers=2 (child process)", () => {
     cleanup.push(() => backend.close());
     const path = join(dir, "config.alloy");
     await writeFile(path, config(backend.url, 100));
-    const relay = startRelay(path, join(dir, "data"), 80_000, { workers: 2, testComponents: true });
+    const relay = startRelay(path, join(dir, "data"), 170_000, { workers: 2, testComponents: true });
     const { base, port } = await started(relay, 2);
     const in_ = { component_id: "pyroscope.receive_http.in" };
 
@@ -274,14 +276,22 @@ describe("run --workers=2 (child process)", () => {
       process.kill(victim, "SIGKILL");
       killed = true;
       await until("uploads answered while a worker is down", () => okAfterKill >= 5);
-      await until("worker 1 replaced", () => {
-        const pid = workerPid(relay.output, 1);
-        return pid !== undefined && pid !== victim;
-      });
-      await until("the replacement serving", async () => {
-        const m = (await get(base, "/metrics")).body;
-        return sample(m, "profile_relay_workers") === 2;
-      });
+      await until(
+        "worker 1 replaced",
+        () => {
+          const pid = workerPid(relay.output, 1);
+          return pid !== undefined && pid !== victim;
+        },
+        SLOW_MS,
+      );
+      await until(
+        "the replacement serving",
+        async () => {
+          const m = (await get(base, "/metrics")).body;
+          return sample(m, "profile_relay_workers") === 2;
+        },
+        SLOW_MS,
+      );
     } finally {
       loading = false;
       await load;
@@ -311,26 +321,31 @@ describe("run --workers=2 (child process)", () => {
     const held = [upload(port, 9001), upload(port, 9002)];
     await until("the uploads at the backend", () => backend.ingests.length >= before + 2);
     relay.process.kill("SIGTERM");
-    await until("the workers stopping", () => /msg="shutting down" worker=1/.test(relay.output));
+    await until("the workers stopping", () => /msg="shutting down" worker=1/.test(relay.output), SLOW_MS);
     setTimeout(release, 300);
     assert.deepEqual(await Promise.all(held), [200, 200]);
     assert.equal(await relay.exited, 0);
     assert.match(relay.output, /msg="shutdown complete"\n/);
   });
 
-  it("a second signal kills the workers and exits at once", { timeout: 40_000 }, async () => {
+  it("a second signal kills the workers and exits at once", { timeout: 150_000 }, async () => {
     const dir = await mkdtemp(join(tmpdir(), "profile-relay-workers-kill-"));
     cleanup.push(() => rm(dir, { recursive: true, force: true }));
     const path = join(dir, "config.alloy");
     await writeFile(path, config("http://127.0.0.1:1", 100, "  ignore_stop = true\n"));
-    const relay = startRelay(path, join(dir, "data"), 35_000, { workers: 2, testComponents: true });
+    const relay = startRelay(path, join(dir, "data"), 140_000, { workers: 2, testComponents: true });
     await started(relay, 2);
     const pids = [workerPid(relay.output, 0)!, workerPid(relay.output, 1)!];
     relay.process.kill("SIGTERM");
     await until(
       "the workers stopping",
       () => (relay.output.match(/msg="shutting down" worker=/g) ?? []).length === 2,
-    );
+      SLOW_MS,
+    ).catch((err: Error) => {
+      throw new Error(
+        `${err.message}; exit ${relay.process.exitCode} ${relay.process.signalCode}; the relay wrote:\n${relay.output.slice(-3000)}`,
+      );
+    });
     relay.process.kill("SIGTERM");
     assert.equal(await relay.exited, 1);
     assert.match(relay.output, /second interrupt received, exiting now\n/);
@@ -346,12 +361,12 @@ describe("run --workers=2 (child process)", () => {
     );
   });
 
-  it("--workers=1 is one process: no worker, no pool metrics", { timeout: 30_000 }, async () => {
+  it("--workers=1 is one process: no worker, no pool metrics", { timeout: 120_000 }, async () => {
     const dir = await mkdtemp(join(tmpdir(), "profile-relay-workers1-"));
     cleanup.push(() => rm(dir, { recursive: true, force: true }));
     const path = join(dir, "config.alloy");
     await writeFile(path, config("http://127.0.0.1:1", 100));
-    const relay = startRelay(path, join(dir, "data"), 25_000, { workers: 1, testComponents: true });
+    const relay = startRelay(path, join(dir, "data"), 110_000, { workers: 1, testComponents: true });
     const { base } = await started(relay, 1);
     const pid = relay.process.pid!;
     const children = `/proc/${pid}/task/${pid}/children`;
