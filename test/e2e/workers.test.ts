@@ -76,7 +76,11 @@ function sample(
 }
 
 function config(backendUrl: string, connLimit: number, failing = ""): string {
-  return `pyroscope.receive_http "in" {
+  return `livedebugging {
+  enabled = true
+}
+
+pyroscope.receive_http "in" {
   http {
     listen_address = "127.0.0.1"
     listen_port    = 0
@@ -178,6 +182,34 @@ describe("run --workers=2 (child process)", () => {
       "pyroscope.write.out",
       "testcomponents.failing.f",
     ]);
+
+    // Live debugging in the primary's UI shows the events of both workers.
+    const watch = new AbortController();
+    const stream = await fetch(`${base}/api/v0/web/debug/pyroscope.receive_http.in`, {
+      signal: watch.signal,
+    });
+    assert.equal(stream.status, 200);
+    let events = "";
+    const reading = (async () => {
+      const decoder = new TextDecoder();
+      for await (const chunk of stream.body!) events += decoder.decode(chunk as Uint8Array, { stream: true });
+    })().catch(() => {});
+    try {
+      // the workers learn that someone watches over IPC: upload until events arrive, then 4 more
+      await until("a first event", async () => {
+        await upload(port, 50);
+        return events.includes('"componentID":"pyroscope.receive_http.in"');
+      });
+      const seen = events.split("|;|").length;
+      assert.deepEqual(await Promise.all([51, 52, 53, 54].map((n) => upload(port, n))), [200, 200, 200, 200]);
+      await until(
+        "the events of uploads served by either worker",
+        () => events.split("|;|").length >= seen + 4,
+      );
+    } finally {
+      watch.abort();
+      await reading;
+    }
 
     // A good reload under load applies in every worker (the shares of the new conn_limit add up to it),
     // and no upload fails meanwhile.
