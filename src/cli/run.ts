@@ -9,13 +9,19 @@
  * This command owns the process (signal handlers, a last-resort exit after shutdown): tests start it as a
  * child process, or use `Agent` from `src/runtime/agent.ts` in-process.
  */
+
+import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import type { Logger } from "pino";
 import { Agent, type LoadOutcome } from "../runtime/agent.ts";
 import { cliRegistry } from "../runtime/cli-registry.ts";
 import { RegistryError } from "../runtime/registry.ts";
 import { printDiagnostics } from "../syntax/diagnostic-printer.ts";
 import { parseDuration } from "../syntax/duration.ts";
 import { ConfigReadError, readConfigSources } from "../syntax/source.ts";
-import { type FlagSpec, flagsHelp, parseCommandLine, parseFlags, stringFlag } from "./flags.ts";
+import { autoWorkerCount } from "../workers/cpu-count.ts";
+import { Primary } from "../workers/primary.ts";
+import { boolFlag, type FlagSpec, flagsHelp, parseCommandLine, parseFlags, stringFlag } from "./flags.ts";
 import type { Command } from "./io.ts";
 import { readStabilityFlag, STABILITY_FLAG } from "./stability-flag.ts";
 
@@ -39,6 +45,18 @@ const FLAGS: readonly FlagSpec[] = [
     help: "Base directory where components can store data",
   },
   STABILITY_FLAG,
+  {
+    name: "workers",
+    kind: "string",
+    default: "auto",
+    help: "Worker processes that run the components: a number, or auto for the CPUs this process may use (honouring a cgroup CPU limit); 1 runs everything in one process",
+  },
+  {
+    name: "workers.metrics-per-worker",
+    kind: "bool",
+    default: false,
+    help: 'With several workers, label each worker\'s series on /metrics worker="<index>" instead of merging them',
+  },
   {
     name: "feature.component-shutdown-deadline",
     kind: "string",
@@ -114,6 +132,14 @@ export const runCommand: Command = async (argv, io) => {
     );
     return 1;
   }
+  const workersText = stringFlag(flags, "workers");
+  const workers = parseWorkers(workersText);
+  if (workers === undefined) {
+    io.stderr(
+      `Error: invalid argument "${workersText}" for "--workers" flag: want auto or a whole number from 1 to ${MAX_WORKERS}\n`,
+    );
+    return 1;
+  }
   const format = stringFlag(flags, "config.format");
   if (format !== "alloy") {
     io.stderr(`Error: --config.format=${format} is not supported by profile-relay (only "alloy" is)\n`);
@@ -138,17 +164,26 @@ export const runCommand: Command = async (argv, io) => {
     return 1;
   }
   const listenAddr = stringFlag(flags, "server.http.listen-addr");
-  let agent: Agent;
+  const options = {
+    configPath,
+    listenAddr,
+    storagePath: stringFlag(flags, "storage.path"),
+    uiPathPrefix: stringFlag(flags, "server.http.ui-path-prefix"),
+    minStability,
+    stopDeadlineMs,
+    registry,
+  };
+  let agent: Relay;
   try {
-    agent = await Agent.start({
-      configPath,
-      listenAddr,
-      storagePath: stringFlag(flags, "storage.path"),
-      uiPathPrefix: stringFlag(flags, "server.http.ui-path-prefix"),
-      minStability,
-      stopDeadlineMs,
-      registry,
-    });
+    // one worker is today's single process: no cluster, no IPC
+    agent =
+      workers === 1
+        ? await Agent.start(options)
+        : await Primary.start({
+            ...options,
+            count: workers,
+            metricsPerWorker: boolFlag(flags, "workers.metrics-per-worker"),
+          });
   } catch (err) {
     io.stderr(`Error: ${(err as Error).message}\n${listenHint(err, listenAddr)}`);
     return 1;
@@ -187,6 +222,35 @@ export const runCommand: Command = async (argv, io) => {
   return waitForSignals(agent, io.stderr);
 };
 
+/** What `run` drives: one process (`Agent`), or the primary of `--workers=N` (`Primary`). */
+interface Relay {
+  readonly logger: Logger;
+  reload(): Promise<LoadOutcome>;
+  shutdown(): Promise<void>;
+  close(): Promise<void>;
+  flushLogs(): void;
+}
+
+/** The most workers `--workers` accepts (far beyond any machine's cores: a typo guard). */
+const MAX_WORKERS = 1024;
+
+/** `--workers`: `auto` (see `autoWorkerCount`) or a whole number from 1 to `MAX_WORKERS`; `undefined` when invalid. */
+export function parseWorkers(text: string): number | undefined {
+  if (text === "auto") {
+    return autoWorkerCount({ availableParallelism: availableParallelism(), readFile: readTextFile });
+  }
+  if (!/^[1-9][0-9]*$/.test(text) || Number(text) > MAX_WORKERS) return undefined;
+  return Number(text);
+}
+
+function readTextFile(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Whether the command line names no config path: only flags (and their values), which cobra would report as
  * `accepts 1 arg(s), received 0`. `--help` is left to the usual handling.
@@ -212,8 +276,11 @@ function listenHint(err: unknown, listenAddr: string): string {
   );
 }
 
-/** Reloads on SIGHUP; on the first SIGINT/SIGTERM shuts down and resolves 0; a second one exits at once. */
-function waitForSignals(agent: Agent, stderr: (text: string) => void): Promise<number> {
+/**
+ * Reloads on SIGHUP; on the first SIGINT/SIGTERM shuts down and resolves 0; a second one exits at once
+ * (killing the workers of `--workers=N`).
+ */
+function waitForSignals(agent: Relay, stderr: (text: string) => void): Promise<number> {
   return new Promise((resolve) => {
     let stopping = false;
     const onHangup = () => {
@@ -228,6 +295,7 @@ function waitForSignals(agent: Agent, stderr: (text: string) => void): Promise<n
     const onStop = () => {
       if (stopping) {
         stderr("second interrupt received, exiting now\n");
+        if (agent instanceof Primary) agent.kill();
         process.exit(1);
       }
       stopping = true;
@@ -264,7 +332,7 @@ const LAUNCHER_POLL_MS = 1_000;
  * SIGTERM once its parent is gone. Otherwise (a service manager, a container, `nohup`) the parent does not
  * matter.
  */
-function watchLauncher(agent: Agent, stop: () => void): void {
+function watchLauncher(agent: Relay, stop: () => void): void {
   if (process.env["npm_lifecycle_event"] === undefined) return;
   const parent = process.ppid;
   const timer = setInterval(() => {

@@ -24,10 +24,11 @@ import { configSecrets } from "./config-secrets.ts";
 import { Controller } from "./controller.ts";
 import { type BodyDecoder, defaultDecoder, isStdlibName } from "./decoder.ts";
 import { LiveDebugging } from "./livedebugging/hub.ts";
-import { createLogging, errorText, type Logging } from "./logging.ts";
+import { createLogging, errorText, type Logging, type LoggingConfig } from "./logging.ts";
 import {
   ConfigMetrics,
   METRICS_CONTENT_TYPE,
+  type MetricsSource,
   registerBuildInfo,
   renderMetrics,
   sourcesHash,
@@ -55,6 +56,9 @@ export interface AgentOptions {
   readonly decode?: BodyDecoder;
 }
 
+/** The options of an agent without an HTTP server (a worker of `run --workers`). */
+export type WorkerAgentOptions = Omit<AgentOptions, "listenAddr" | "uiPathPrefix">;
+
 /** The result of one load attempt. */
 export interface LoadOutcome {
   /** Why the load failed, as `/-/reload` reports it; `undefined` when it succeeded. */
@@ -67,30 +71,40 @@ export interface LoadOutcome {
   readonly secrets: SecretLiterals;
 }
 
+/** One config file as read: its name and text. */
+export interface ConfigSource {
+  readonly filename: string;
+  readonly text: string;
+}
+
 /** How long open connections of the agent's HTTP server may take to finish at shutdown. */
 const SERVER_CLOSE_GRACE_MS = 5_000;
 
 export class Agent {
   readonly logger: Logger;
   readonly controller: Controller;
-  readonly #options: AgentOptions;
+  readonly #options: WorkerAgentOptions;
   readonly #logging: Logging;
   readonly #metrics: Registry;
-  readonly #configMetrics: ConfigMetrics;
+  /** Absent in a worker of `run --workers`: the primary owns the relay's config metrics. */
+  readonly #configMetrics: ConfigMetrics | undefined;
   /** Live debugging (the `livedebugging` block turns it on). */
   readonly liveDebugging = new LiveDebugging();
   #server: AgentServer | undefined;
   #reloads: Promise<unknown> = Promise.resolve();
   #stopped: Promise<void> | undefined;
 
-  private constructor(options: AgentOptions) {
+  private constructor(options: WorkerAgentOptions) {
     this.#options = options;
     this.#logging = createLogging({ out: options.logOut, deferred: true });
-    this.logger = this.#logging.logger;
+    const worker = options.worker;
+    const inPool = worker !== undefined && worker.count > 1;
+    // a worker's lines carry `worker=<index>`, so the one stream of a relay says which process wrote each
+    this.logger = inPool ? this.#logging.logger.child({ worker: worker.index }) : this.#logging.logger;
     this.#metrics = new Registry();
     collectDefaultMetrics({ register: this.#metrics });
-    registerBuildInfo(this.#metrics);
-    this.#configMetrics = new ConfigMetrics(this.#metrics);
+    if (!inPool) registerBuildInfo(this.#metrics);
+    this.#configMetrics = inPool ? undefined : new ConfigMetrics(this.#metrics);
     this.controller = new Controller({
       registry: options.registry,
       logger: this.logger,
@@ -113,8 +127,7 @@ export class Agent {
    * the address cannot be used; the reason is also logged.
    */
   static async start(options: AgentOptions): Promise<Agent> {
-    const agent = new Agent(options);
-    agent.logger.info({ node_version: process.version }, "starting profile-relay");
+    const agent = Agent.create(options);
     const prefix = normalizePrefix(options.uiPathPrefix ?? "/");
     const dir = bundleDir();
     let bundle: UiBundle | undefined;
@@ -128,7 +141,7 @@ export class Agent {
         options.listenAddr,
         {
           ready: () => agent.controller.ready,
-          unhealthyComponentNames: () => agent.#unhealthyNames(),
+          unhealthyComponentNames: () => agent.unhealthyComponentNames(),
           reload: async () => ({ error: (await agent.reload()).error }),
           metrics: async () => ({ body: await agent.metrics(), contentType: METRICS_CONTENT_TYPE }),
           components: () => listComponents(agent.controller, agent.liveDebugging),
@@ -153,6 +166,16 @@ export class Agent {
     return agent;
   }
 
+  /**
+   * Creates the agent without an HTTP server: a worker of `run --workers`, whose primary serves the agent's
+   * routes for the whole relay.
+   */
+  static create(options: WorkerAgentOptions): Agent {
+    const agent = new Agent(options);
+    agent.logger.info({ node_version: process.version }, "starting profile-relay");
+    return agent;
+  }
+
   /** Where the agent's HTTP server listens. */
   get address(): { readonly address: string; readonly port: number } {
     return this.#server!.address;
@@ -160,27 +183,50 @@ export class Agent {
 
   /** The `/metrics` body: the agent's metrics, then every component's. */
   metrics(): Promise<string> {
-    return renderMetrics([{ registry: this.#metrics }, ...this.controller.metricsSources()]);
+    return renderMetrics(this.metricsSources());
+  }
+
+  /** The registries behind `/metrics`: the agent's own, then every component's (labelled). */
+  metricsSources(): MetricsSource[] {
+    return [{ registry: this.#metrics }, ...this.controller.metricsSources()];
+  }
+
+  /** The `logging` block in force (Alloy's defaults before a config is loaded). */
+  get loggingConfig(): LoggingConfig {
+    return this.#logging.sink.config;
   }
 
   /** Reads the config from disk and applies it; one load at a time. */
   reload(): Promise<LoadOutcome> {
-    const next = this.#reloads.then(() => this.#load());
+    return this.#serialized(async () => {
+      let read: ConfigSource[];
+      try {
+        read = await readConfigSources(this.#options.configPath);
+      } catch (err) {
+        if (!(err instanceof ConfigReadError)) throw err;
+        // Alloy records the hash of a source it could not read as all zeros.
+        this.#configMetrics?.record(false, "0".repeat(64));
+        return { error: err.message, diagnostics: [], sources: new Map(), secrets: new Map() };
+      }
+      return this.#load(read);
+    });
+  }
+
+  /**
+   * Applies config sources read elsewhere (a worker of `run --workers` gets them from its primary, so every
+   * worker loads the same bytes); one load at a time, as `reload`.
+   */
+  loadSources(read: readonly ConfigSource[]): Promise<LoadOutcome> {
+    return this.#serialized(() => this.#load(read));
+  }
+
+  #serialized(load: () => Promise<LoadOutcome>): Promise<LoadOutcome> {
+    const next = this.#reloads.then(load);
     this.#reloads = next.catch(() => {});
     return next;
   }
 
-  async #load(): Promise<LoadOutcome> {
-    const path = this.#options.configPath;
-    let read: { filename: string; text: string }[];
-    try {
-      read = await readConfigSources(path);
-    } catch (err) {
-      if (!(err instanceof ConfigReadError)) throw err;
-      // Alloy records the hash of a source it could not read as all zeros.
-      this.#configMetrics.record(false, "0".repeat(64));
-      return { error: err.message, diagnostics: [], sources: new Map(), secrets: new Map() };
-    }
+  async #load(read: readonly ConfigSource[]): Promise<LoadOutcome> {
     const sources = new Map(read.map((s) => [s.filename, s.text]));
     const hash = sourcesHash(read);
     const files: File[] = [];
@@ -196,7 +242,7 @@ export class Agent {
       secrets,
     );
     const errors = diagnostics.filter((d) => d.severity === "error");
-    this.#configMetrics.record(errors.length === 0, hash);
+    this.#configMetrics?.record(errors.length === 0, hash);
     return {
       error: errors.length === 0 ? undefined : summarizeDiagnostics(errors),
       diagnostics,
@@ -234,7 +280,7 @@ export class Agent {
   }
 
   /** One name per unhealthy component (`unknown` and `exited` do not count), as `/-/healthy` lists them. */
-  #unhealthyNames(): string[] {
+  unhealthyComponentNames(): string[] {
     return this.controller
       .nodes()
       .filter((n) => n.health().state === "unhealthy")

@@ -19,13 +19,13 @@ export interface AgentHandlers {
   /** Whether the initial load has succeeded. */
   ready(): boolean;
   /** Names (not IDs) of the components whose health is `unhealthy`. */
-  unhealthyComponentNames(): string[];
+  unhealthyComponentNames(): string[] | Promise<string[]>;
   /** Reloads the config from disk; `error` is the text `/-/reload` answers with (status 400). */
   reload(): Promise<{ readonly error?: string | undefined }>;
   /** The `/metrics` body and its content type. */
   metrics(): Promise<{ readonly body: string; readonly contentType: string }>;
-  components(): ComponentJSON[];
-  component(id: string): ComponentJSON | undefined;
+  components(): ComponentJSON[] | Promise<ComponentJSON[]>;
+  component(id: string): ComponentJSON | undefined | Promise<ComponentJSON | undefined>;
 }
 
 /** The web UI and the API routes only it uses. */
@@ -110,7 +110,7 @@ async function route(
       else text(res, 503, "Alloy is not ready.\n");
       return;
     case "/-/healthy": {
-      const unhealthy = handlers.unhealthyComponentNames();
+      const unhealthy = await handlers.unhealthyComponentNames();
       if (unhealthy.length === 0) text(res, 200, "All Alloy components are healthy.\n");
       else text(res, 500, `unhealthy components: ${unhealthy.join(", ")}\n`);
       return;
@@ -164,12 +164,12 @@ async function api(
 ): Promise<boolean> {
   if (rest === "components") {
     // Alloy registers the components API for every method.
-    json(res, handlers.components());
+    json(res, await handlers.components());
     return true;
   }
   if (rest.startsWith("components/")) {
     const id = rest.slice("components/".length);
-    const component = id === "" ? undefined : handlers.component(id);
+    const component = id === "" ? undefined : await handlers.component(id);
     if (component === undefined) return false;
     json(res, component);
     return true;

@@ -23,8 +23,12 @@ interface Child {
   readonly exited: Promise<number | null>;
 }
 
+/**
+ * `profile-relay ARGS` with `--workers=1` (one process: the counts below are those of one instance of each
+ * component; workers.test.ts covers several workers).
+ */
 function start(args: string[]): Child {
-  const proc = spawn(NODE, [MAIN, ...args], {
+  const proc = spawn(NODE, [MAIN, ...args, "--workers=1"], {
     cwd: ROOT,
     env: { ...process.env, PROFILE_RELAY_TEST_COMPONENTS: "1" },
     stdio: ["ignore", "pipe", "pipe"],

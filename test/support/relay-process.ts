@@ -23,12 +23,43 @@ export interface RelayProcess {
 
 const running = new Set<RelayProcess>();
 
-/** Starts `profile-relay run CONFIG` with `--storage.path STORAGE` and the agent server on a free port. */
-export function startRelay(config: string, storage: string, watchdogMs = 120_000): RelayProcess {
+/** How to start a relay beyond its config and storage. */
+export interface RelayOptions {
+  /** `--workers` (1, one process, unless given). */
+  readonly workers?: number | "auto";
+  /** Enables the test-only components (`PROFILE_RELAY_TEST_COMPONENTS=1`). */
+  readonly testComponents?: boolean;
+}
+
+/**
+ * Starts `profile-relay run CONFIG` with `--storage.path STORAGE`, the agent server on a free port and
+ * `--workers=1` unless `options` say otherwise.
+ */
+export function startRelay(
+  config: string,
+  storage: string,
+  watchdogMs = 120_000,
+  options: RelayOptions = {},
+): RelayProcess {
   const proc = spawn(
     NODE,
-    [MAIN, "run", "--server.http.listen-addr=127.0.0.1:0", "--storage.path", storage, config],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+    [
+      MAIN,
+      "run",
+      "--server.http.listen-addr=127.0.0.1:0",
+      `--workers=${options.workers ?? 1}`,
+      "--storage.path",
+      storage,
+      config,
+    ],
+    {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+      env:
+        options.testComponents === true
+          ? { ...process.env, PROFILE_RELAY_TEST_COMPONENTS: "1" }
+          : process.env,
+    },
   );
   let output = "";
   const add = (b: Buffer): void => {

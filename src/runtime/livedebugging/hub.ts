@@ -8,6 +8,11 @@
  * profile can be drawn after it passed), and viewers are called synchronously: a viewer never blocks the
  * relay, it drops what it cannot send (see `src/server/live-api.ts`). The ring is emptied when the last
  * viewer of a component leaves.
+ *
+ * Under `run --workers=N` the components run in the workers and the viewers connect to the primary: a
+ * worker's hub forwards (`forwardTo`) the events of the components the primary's viewers watch
+ * (`setRemoteWatch`), and the primary publishes them into its own hub, which tells the workers what is watched
+ * (`onWatchChange`).
  */
 import type { ProfileEvent } from "./event.ts";
 
@@ -83,9 +88,43 @@ export class LiveDebugging {
   readonly #counters = new Set<CountViewer>();
   #enabled = false;
   #seq = 0;
+  /** In a worker: where watched events go, and what the primary's viewers watch. */
+  #forward: ((componentId: string, event: ProfileEvent) => void) | undefined;
+  #remote: { watched: ReadonlySet<string>; counting: boolean } = { watched: new Set(), counting: false };
+  #watchListener: (() => void) | undefined;
 
   constructor(limits: RingLimits = DEFAULT_RING_LIMITS) {
     this.#limits = limits;
+  }
+
+  /**
+   * Makes this hub forward the events of watched components instead of keeping them (a worker of
+   * `run --workers`, whose primary has the viewers); what is watched then comes from `setRemoteWatch`.
+   */
+  forwardTo(forward: (componentId: string, event: ProfileEvent) => void): void {
+    this.#forward = forward;
+    this.#refresh();
+  }
+
+  /** In a forwarding hub: the components the primary's viewers watch, and whether the graph counts all. */
+  setRemoteWatch(watched: ReadonlySet<string>, counting: boolean): void {
+    this.#remote = { watched, counting };
+    this.#refresh();
+  }
+
+  /** Called whenever what is watched may have changed (the primary then tells its workers). */
+  onWatchChange(listener: () => void): void {
+    this.#watchListener = listener;
+  }
+
+  /** The components someone watches now. */
+  watchedComponents(): string[] {
+    return [...this.#channels.values()].filter((c) => c.viewers.size > 0).map((c) => c.id);
+  }
+
+  /** Whether someone counts every component's profiles (the graph). */
+  get counting(): boolean {
+    return this.#counters.size > 0;
   }
 
   /** Whether the config's `livedebugging` block enables it. */
@@ -114,7 +153,7 @@ export class LiveDebugging {
     let channel = this.#channels.get(componentId);
     if (channel === undefined) {
       channel = new Channel(this, componentId);
-      channel.watched = this.#enabled && this.#counters.size > 0;
+      channel.watched = this.#isWatched(channel);
       this.#channels.set(componentId, channel);
     }
     return channel;
@@ -129,6 +168,10 @@ export class LiveDebugging {
   publish(componentId: string, event: ProfileEvent): void {
     const channel = this.#channels.get(componentId);
     if (channel === undefined || !channel.watched) return;
+    if (this.#forward !== undefined) {
+      this.#forward(componentId, event);
+      return;
+    }
     if (this.#counters.size > 0) {
       for (const counter of this.#counters) counter.count(componentId, event.profiles.length);
     }
@@ -160,12 +203,14 @@ export class LiveDebugging {
     }
     channel.viewers.add(viewer);
     channel.watched = true;
+    this.#watchListener?.();
     return {
       history: [...channel.ring],
       stop: () => {
         if (!channel.viewers.delete(viewer) || channel.viewers.size > 0) return;
         this.#empty(channel);
-        channel.watched = this.#enabled && this.#counters.size > 0;
+        channel.watched = this.#isWatched(channel);
+        this.#watchListener?.();
       },
     };
   }
@@ -194,8 +239,17 @@ export class LiveDebugging {
 
   #refresh(): void {
     for (const channel of this.#channels.values()) {
-      channel.watched = this.#enabled && (this.#counters.size > 0 || channel.viewers.size > 0);
+      channel.watched = this.#isWatched(channel);
     }
+    this.#watchListener?.();
+  }
+
+  #isWatched(channel: Channel): boolean {
+    if (!this.#enabled) return false;
+    if (this.#forward !== undefined) {
+      return this.#remote.counting || this.#remote.watched.has(channel.id);
+    }
+    return this.#counters.size > 0 || channel.viewers.size > 0;
   }
 }
 

@@ -13,6 +13,10 @@ const args = body({
   run_error: attr(t.string(), { default: "", doc: "Make run fail at once with this message." }),
   unhealthy: attr(t.string(), { default: "", doc: "Report itself unhealthy with this message." }),
   ignore_stop: attr(t.bool(), { default: false, doc: "Keep running after being asked to stop." }),
+  only_in_worker: attr(t.int(), {
+    default: -1,
+    doc: "Fail (build, update, unhealthy) only in this worker of `run --workers`; -1: in every process.",
+  }),
 });
 
 /** Fails the way its arguments say. */
@@ -23,17 +27,19 @@ export const failing: Registration<typeof args.fields> = {
   args,
   exports: [],
   build(options, initial) {
-    if (initial.build_error !== "") throw new Error(initial.build_error);
+    const here = (a: Infer<typeof args>) => a.only_in_worker < 0 || a.only_in_worker === options.worker.index;
+    if (initial.build_error !== "" && here(initial)) throw new Error(initial.build_error);
     const lifecycle = lifecycleMetrics(options.registry);
     lifecycle.builds.inc();
     let current = initial;
     let reported: Health = health("healthy", "ok");
     const component: Component<Infer<typeof args>> = {
       update(a) {
-        if (a.update_error !== "") throw new Error(a.update_error);
+        if (a.update_error !== "" && here(a)) throw new Error(a.update_error);
         lifecycle.updates.inc();
         current = a;
-        reported = a.unhealthy === "" ? health("healthy", "ok") : health("unhealthy", a.unhealthy);
+        reported =
+          a.unhealthy === "" || !here(a) ? health("healthy", "ok") : health("unhealthy", a.unhealthy);
       },
       async run(signal) {
         lifecycle.runs.inc();
@@ -43,7 +49,7 @@ export const failing: Registration<typeof args.fields> = {
       },
       health: () => reported,
     };
-    if (initial.unhealthy !== "") reported = health("unhealthy", initial.unhealthy);
+    if (initial.unhealthy !== "" && here(initial)) reported = health("unhealthy", initial.unhealthy);
     return component;
   },
 };

@@ -6,12 +6,16 @@
  * Updates follow Alloy: `forward_to` (and our body limits and `forward_headers`) apply to the next request at
  * once; the server is rebuilt only when the `http` block changed (deep equality). A rebuild that fails (port
  * taken, unreadable certificate) rejects the update and leaves the running server as it was.
+ *
+ * Under `run --workers=N` every worker serves the same port; `conn_limit` and `max_inflight_body_size` are the
+ * relay's totals, so each worker enforces its share (`src/workers/share.ts`).
  */
 import type { Logger } from "pino";
 import type { Receiver } from "../../../pyroscope/receiver.ts";
-import type { Component, ComponentOptions, Health } from "../../../runtime/component.ts";
+import type { Component, ComponentOptions, Health, WorkerSlot } from "../../../runtime/component.ts";
 import { deepEqual } from "../../../runtime/equality.ts";
 import { liveTap } from "../../../runtime/livedebugging/hub.ts";
+import { shareOfTotal } from "../../../workers/share.ts";
 import type { ReceiveHttpArguments } from "./arguments.ts";
 import type { LiveSettings } from "./forward.ts";
 import { createIngestHandler } from "./ingest.ts";
@@ -25,6 +29,7 @@ import { HttpServer } from "./server.ts";
 /** A running `pyroscope.receive_http`. Build it with `ReceiveHttp.create`. */
 export class ReceiveHttp implements Component<ReceiveHttpArguments> {
   readonly #logger: Logger;
+  readonly #worker: WorkerSlot;
   readonly #server: HttpServer;
   readonly #budget = new InflightBudget(0);
   #args: ReceiveHttpArguments | undefined;
@@ -35,6 +40,7 @@ export class ReceiveHttp implements Component<ReceiveHttpArguments> {
 
   private constructor(options: ComponentOptions) {
     this.#logger = options.logger;
+    this.#worker = options.worker;
     const metrics = createServerMetrics(options.registry);
     this.#live = {
       receivers: [],
@@ -88,13 +94,18 @@ export class ReceiveHttp implements Component<ReceiveHttpArguments> {
     if (this.#stopped) return; // the component has exited: do not start a server again
     if (this.#args === undefined || !deepEqual(this.#args.http, args.http)) {
       try {
-        await this.#server.apply(args.http, args.graceful_shutdown_timeout);
+        // conn_limit is the relay's: each worker of `run --workers` takes its share
+        const http = { ...args.http, conn_limit: shareOfTotal(args.http.conn_limit, this.#worker) };
+        await this.#server.apply(http, args.graceful_shutdown_timeout);
       } catch (err) {
         this.#health = { state: "unhealthy", message: (err as Error).message, updatedTime: new Date() };
         throw err;
       }
     }
-    this.#budget.setLimit(args.max_inflight_body_size);
+    // the relay's total, shared among workers; a share never below the largest request, which must fit
+    this.#budget.setLimit(
+      shareOfTotal(args.max_inflight_body_size, this.#worker, args.max_request_body_size),
+    );
     this.#live = {
       receivers: args.forward_to.filter((r): r is Receiver => r !== null && r !== undefined),
       forwardHeaders: args.forward_headers.map((h) => h.toLowerCase()),
