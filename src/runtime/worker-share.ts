@@ -8,10 +8,10 @@ import type { WorkerSlot } from "./component.ts";
 /**
  * Worker `slot`'s share of `total`: `floor(total / count)`, plus one for the first `total mod count` workers,
  * and never below `min` (a worker must be able to do something: with more workers than `total`, the sum is
- * then `count * min`). With one process, `total` itself.
+ * then `count * min`). With one process, `total` itself; `0` or less (no limit) stays as it is.
  */
 export function shareOf(total: number, slot: WorkerSlot, min = 1): number {
-  if (slot.count <= 1) return total;
+  if (slot.count <= 1 || total <= 0) return total;
   const base = Math.floor(total / slot.count);
   const extra = slot.index < total % slot.count ? 1 : 0;
   return Math.max(min, base + extra);

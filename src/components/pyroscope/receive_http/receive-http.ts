@@ -8,14 +8,14 @@
  * taken, unreadable certificate) rejects the update and leaves the running server as it was.
  *
  * Under `run --workers=N` every worker serves the same port; `conn_limit` and `max_inflight_body_size` are the
- * relay's totals, so each worker enforces its share (`src/workers/share.ts`).
+ * relay's totals, so each worker enforces its share (`src/runtime/worker-share.ts`).
  */
 import type { Logger } from "pino";
 import type { Receiver } from "../../../pyroscope/receiver.ts";
 import type { Component, ComponentOptions, Health, WorkerSlot } from "../../../runtime/component.ts";
 import { deepEqual } from "../../../runtime/equality.ts";
 import { liveTap } from "../../../runtime/livedebugging/hub.ts";
-import { shareOfTotal } from "../../../workers/share.ts";
+import { shareOf } from "../../../runtime/worker-share.ts";
 import type { ReceiveHttpArguments } from "./arguments.ts";
 import type { LiveSettings } from "./forward.ts";
 import { createIngestHandler } from "./ingest.ts";
@@ -95,7 +95,7 @@ export class ReceiveHttp implements Component<ReceiveHttpArguments> {
     if (this.#args === undefined || !deepEqual(this.#args.http, args.http)) {
       try {
         // conn_limit is the relay's: each worker of `run --workers` takes its share
-        const http = { ...args.http, conn_limit: shareOfTotal(args.http.conn_limit, this.#worker) };
+        const http = { ...args.http, conn_limit: shareOf(args.http.conn_limit, this.#worker) };
         await this.#server.apply(http, args.graceful_shutdown_timeout);
       } catch (err) {
         this.#health = { state: "unhealthy", message: (err as Error).message, updatedTime: new Date() };
@@ -104,7 +104,7 @@ export class ReceiveHttp implements Component<ReceiveHttpArguments> {
     }
     // the relay's total, shared among workers; a share never below the largest request, which must fit
     this.#budget.setLimit(
-      shareOfTotal(args.max_inflight_body_size, this.#worker, args.max_request_body_size),
+      shareOf(args.max_inflight_body_size, this.#worker, args.max_request_body_size),
     );
     this.#live = {
       receivers: args.forward_to.filter((r): r is Receiver => r !== null && r !== undefined),
