@@ -57,7 +57,7 @@ const elapsed = () => {
 };
 
 /** Targets that run in a fresh process per group, so each group's memory figures stand alone. */
-const PROCESS_TARGETS: readonly TargetName[] = ["relay", "queue", "go", "node-floor"];
+const PROCESS_TARGETS: readonly TargetName[] = ["relay", "relay-w2", "queue", "go", "go-p2", "node-floor"];
 
 /** The order targets run in a group: the relay first, so the half-load pacing is known for the others. */
 const ORDER: readonly TargetName[] = ["relay", "queue", "go", "node-floor", "nginx", "direct"];
@@ -110,7 +110,8 @@ async function startServer(
   backend: BackendProcess,
   inflightBudget: string | undefined,
 ): Promise<RunningServer> {
-  if (name === "go") return startGoRelay(env.goBinary!, backend.port);
+  if (name === "go") return startGoRelay(env.goBinary!, backend.port, 1);
+  if (name === "go-p2") return startGoRelay(env.goBinary!, backend.port, 2);
   if (name === "node-floor") return startNodeFloor(env.node, backend.port);
   const port = await freePort();
   const dir = mkdtempSync(join(env.work, `${name}-`));
@@ -123,6 +124,7 @@ async function startServer(
       backendUrl: backend.url,
       queue: name === "queue" ? env.options.queueFsync : undefined,
       maxInflightBodySize: inflightBudget,
+      workers: name === "relay-w2" ? 2 : 1,
     },
     env.options.relayNodeArgs,
     env.options.relayEnv,
@@ -314,6 +316,21 @@ async function runSizes(env: Env, profiles: Map<ProfileKey, Profile>): Promise<v
   }
 }
 
+async function runWorkers(env: Env, profiles: Map<ProfileKey, Profile>): Promise<void> {
+  const ladder = makePlan(env.options).workerScaling;
+  if (ladder === undefined) return;
+  for (const key of ladder.profiles) {
+    if (!matches(env.options, `workers ${caseId("matrix", ladder.protocol, key, ladder.connections)}`))
+      continue;
+    const profile = profiles.get(key)!;
+    for (const name of ladder.targets.filter((t) => runsOn(env, t, ladder.protocol))) {
+      await withTarget(env, name, env.fast, undefined, async (handle) => {
+        await run(env, "workers", handle, env.fast, ladder.protocol, profile, ladder.connections);
+      });
+    }
+  }
+}
+
 async function runConnections(env: Env, profiles: Map<ProfileKey, Profile>): Promise<void> {
   const ladder = makePlan(env.options).connScaling;
   if (ladder === undefined || env.slow === undefined) return;
@@ -370,11 +387,14 @@ async function main(): Promise<number> {
     const missing = targets.includes(reference) ? referenceMissing(reference) : undefined;
     if (missing !== undefined) skip(missing, reference);
   }
+  const missingGo = targets.includes("go-p2") ? referenceMissing("go") : undefined;
+  if (missingGo !== undefined) skip(missingGo.replace(/^go:/, "go-p2:"), "go-p2");
+  const wantsGo = targets.includes("go") || targets.includes("go-p2");
   const tools = ensureTools(
     [
       { command: "wrk", aptPackage: "wrk" },
       ...(targets.includes("nginx") ? [{ command: "nginx", aptPackage: "nginx" }] : []),
-      ...(targets.includes("go") ? [{ command: "go", aptPackage: "golang-go" }] : []),
+      ...(wantsGo ? [{ command: "go", aptPackage: "golang-go" }] : []),
     ],
     log,
   );
@@ -387,22 +407,28 @@ async function main(): Promise<number> {
   process.once("exit", () => rmSync(work, { recursive: true, force: true }));
 
   let goBinary: string | undefined;
-  if (targets.includes("go")) {
+  if (wantsGo) {
     const go = tools.get("go");
+    const skipGo = (why: string): void => {
+      for (const t of ["go", "go-p2"] as const) if (targets.includes(t)) skip(`${t}: ${why}`, t);
+    };
     if (go === undefined) {
-      skip("go: no Go compiler, and it could not be installed (needs root and apt-get)", "go");
+      skipGo("no Go compiler, and it could not be installed (needs root and apt-get)");
     } else {
       log("building the Go reference (go build, into the run's temp folder)");
       const built = await buildGoRelay(go, join(work, "go-relay"));
       if ("binary" in built) goBinary = built.binary;
-      else skip(`go: the Go reference did not build (${built.error})`, "go");
+      else skipGo(`the Go reference did not build (${built.error})`);
     }
   }
 
   const node = process.execPath;
   let relayMain = SOURCE_MAIN;
   let relayForm = "run from src/ (Node type stripping)";
-  if (options.relayFrom === "build" && (targets.includes("relay") || targets.includes("queue"))) {
+  if (
+    options.relayFrom === "build" &&
+    (targets.includes("relay") || targets.includes("relay-w2") || targets.includes("queue"))
+  ) {
     log("compiling the relay (tsc, incremental) into bench/.build/");
     const built = await buildRelay();
     if ("main" in built) {
@@ -473,6 +499,7 @@ async function main(): Promise<number> {
   };
   await runMatrix(env, profiles);
   await runSizes(env, profiles);
+  await runWorkers(env, profiles);
   await runConnections(env, profiles);
 
   await nginx?.stop();

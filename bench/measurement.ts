@@ -8,7 +8,7 @@ import type { Protocol, TargetName } from "./plan.ts";
 import type { LoadResult } from "./wrk.ts";
 
 /** Which part of the bench a run belongs to. */
-export type Suite = "matrix" | "half-load" | "size" | "conn";
+export type Suite = "matrix" | "half-load" | "size" | "conn" | "workers";
 
 /** What the process in the path spent during a run (not for `direct`). */
 export interface ProxyCost {

@@ -6,7 +6,16 @@ test("a full run by default, writing docs/performance.md; --quick is short and l
   const full = parseOptions([]);
   assert.equal(full.quick, false);
   assert.equal(full.writeDocs, true);
-  assert.deepEqual(full.targets, ["direct", "nginx", "go", "node-floor", "relay", "queue"]);
+  assert.deepEqual(full.targets, [
+    "direct",
+    "nginx",
+    "go",
+    "go-p2",
+    "node-floor",
+    "relay",
+    "relay-w2",
+    "queue",
+  ]);
   const quick = parseOptions(["--quick"]);
   assert.equal(quick.writeDocs, false);
   assert.ok(quick.durationSeconds < full.durationSeconds);
@@ -39,8 +48,18 @@ test("targets run in the table's order whatever the order given, each once", () 
 
 test("the Go reference runs on /ingest only, with a reason for push; every other target runs both", () => {
   assert.match(unsupported("go", "push") ?? "", /^go: .*`\/ingest` only/);
+  assert.match(unsupported("go-p2", "push") ?? "", /^go-p2: .*`\/ingest` only/);
   assert.equal(unsupported("go", "ingest"), undefined);
-  for (const t of TARGETS.filter((t) => t !== "go")) assert.equal(unsupported(t, "push"), undefined);
+  for (const t of TARGETS.filter((t) => t !== "go" && t !== "go-p2"))
+    assert.equal(unsupported(t, "push"), undefined);
+});
+
+test("the workers suite compares one worker with two, and Go on one core with two", () => {
+  const plan = makePlan(parseOptions(["--suites=workers"]));
+  assert.deepEqual(plan.workerScaling?.targets, ["go", "go-p2", "relay", "relay-w2"]);
+  assert.deepEqual(plan.workerScaling?.profiles, ["node-3k", "go-heap-39k"]);
+  assert.equal(plan.matrix.length, 0);
+  assert.deepEqual(makePlan(parseOptions(["--quick"])).workerScaling?.profiles, ["go-heap-39k"]);
 });
 
 test("the full plan covers both protocols, three bodies and three concurrencies, plus both ladders", () => {
@@ -82,7 +101,7 @@ test("--suites runs parts of the plan, and a run of some suites leaves the docs 
   const both = makePlan(parseOptions(["--suites=size,matrix"]));
   assert.equal(both.matrix.length, 6);
   assert.equal(both.connScaling, undefined);
-  assert.deepEqual(parseOptions([]).suites, ["matrix", "size", "conn"]);
+  assert.deepEqual(parseOptions([]).suites, ["matrix", "size", "conn", "workers"]);
   assert.throws(() => parseOptions(["--suites=latency"]), /unknown suite "latency"/);
 });
 

@@ -9,7 +9,16 @@ import type { ProfileKey } from "./bodies.ts";
  * (direct), the references (nginx; `go`, a stdlib Go relay on one core, the floor of what Alloy's `net/http`
  * costs; `node-floor`, the least a Node relay does), then profile-relay without and with the durable queue.
  */
-export const TARGETS = ["direct", "nginx", "go", "node-floor", "relay", "queue"] as const;
+export const TARGETS = [
+  "direct",
+  "nginx",
+  "go",
+  "go-p2",
+  "node-floor",
+  "relay",
+  "relay-w2",
+  "queue",
+] as const;
 export type TargetName = (typeof TARGETS)[number];
 
 export const PROTOCOLS = ["ingest", "push"] as const;
@@ -18,14 +27,14 @@ export const PROTOCOLS = ["ingest", "push"] as const;
  * The parts of a run: `matrix` (each profile and protocol at 1, 16 and 256 connections, then at half of the
  * relay's best rate), `size` (the body-size ladder), `conn` (the connection ladder against the slow backend).
  */
-export const SUITES = ["matrix", "size", "conn"] as const;
+export const SUITES = ["matrix", "size", "conn", "workers"] as const;
 export type SuiteName = (typeof SUITES)[number];
 export type Protocol = (typeof PROTOCOLS)[number];
 
 /** Why a target cannot run a protocol, or undefined when it can: the Go reference implements `/ingest` only. */
 export function unsupported(target: TargetName, protocol: Protocol): string | undefined {
-  return target === "go" && protocol !== "ingest"
-    ? "go: the Go reference implements `/ingest` only; not run on push cases"
+  return (target === "go" || target === "go-p2") && protocol !== "ingest"
+    ? `${target}: the Go reference implements \`/ingest\` only; not run on push cases`
     : undefined;
 }
 
@@ -96,11 +105,33 @@ export interface ConnScaling {
   readonly targets: readonly TargetName[];
 }
 
+/**
+ * Using the second core: the relay with one worker and with two (`run --workers`), beside the Go reference on
+ * one core and on two (`GOMAXPROCS`). The load generator shares the cores, so the Go pair shows what two
+ * processes can gain here.
+ */
+export interface WorkerScaling {
+  readonly protocol: Protocol;
+  readonly profiles: readonly ProfileKey[];
+  readonly connections: number;
+  readonly targets: readonly TargetName[];
+}
+
 export interface Plan {
   readonly matrix: readonly MatrixGroup[];
   readonly sizeScaling: SizeScaling | undefined;
   readonly connScaling: ConnScaling | undefined;
+  readonly workerScaling: WorkerScaling | undefined;
 }
+
+/** The pairs the workers suite compares: one core (or worker) against two. */
+export const WORKER_PAIRS: readonly { readonly one: TargetName; readonly two: TargetName }[] = [
+  { one: "relay", two: "relay-w2" },
+  { one: "go", two: "go-p2" },
+];
+
+/** With N workers the CPU per profile may grow by at most this over one worker. */
+export const WORKERS_CPU_MAX = 1.1;
 
 const USAGE = `usage: npm run bench -- [--quick] [--duration=SECONDS] [--warmup=SECONDS]
                         [--targets=${TARGETS.join(",")}] [--suites=${SUITES.join(",")}] [--only=TEXT]
@@ -248,6 +279,7 @@ export function makePlan(o: BenchOptions): Plan {
     matrix: o.suites.includes("matrix") ? plan.matrix : [],
     sizeScaling: o.suites.includes("size") ? plan.sizeScaling : undefined,
     connScaling: o.suites.includes("conn") ? plan.connScaling : undefined,
+    workerScaling: o.suites.includes("workers") ? plan.workerScaling : undefined,
   };
 }
 
@@ -267,6 +299,7 @@ function wholePlan(o: BenchOptions): Plan {
       ],
       sizeScaling: undefined,
       connScaling: { ...CONN_LADDER, connections: [1000], targets: ["relay"] },
+      workerScaling: { ...WORKER_LADDER, profiles: ["go-heap-39k"] },
     };
   }
   const profiles: ProfileKey[] = ["node-3k", "go-heap-39k", "go-heap-1m"];
@@ -281,5 +314,13 @@ function wholePlan(o: BenchOptions): Plan {
       targets: ["go", "node-floor", "relay", "queue"],
     },
     connScaling: CONN_LADDER,
+    workerScaling: WORKER_LADDER,
   };
 }
+
+const WORKER_LADDER: WorkerScaling = {
+  protocol: "ingest",
+  profiles: ["node-3k", "go-heap-39k"],
+  connections: 64,
+  targets: ["go", "go-p2", "relay", "relay-w2"],
+};

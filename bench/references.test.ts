@@ -34,7 +34,7 @@ test("the Go reference builds into a temporary folder and forwards /ingest to th
   assert.ok("binary" in built, "error" in built ? built.error : "");
   const backend = await startBackend({ delayMs: 0 });
   t.after(() => backend.close());
-  const relay = await startGoRelay(built.binary, backend.port);
+  const relay = await startGoRelay(built.binary, backend.port, 1);
   t.after(() => relay.stop());
   await forwardsIngest(relay.url, backend);
 });

@@ -66,11 +66,15 @@ export function buildGoRelay(go: string, outDir: string): Promise<{ binary: stri
   });
 }
 
-/** Starts the built Go reference on one core, forwarding to the backend on `backendPort`. */
-export async function startGoRelay(binary: string, backendPort: number): Promise<RunningServer> {
+/** Starts the built Go reference on `procs` cores (`GOMAXPROCS`), forwarding to the backend on `backendPort`. */
+export async function startGoRelay(
+  binary: string,
+  backendPort: number,
+  procs: number,
+): Promise<RunningServer> {
   const port = await freePort();
   const child = Child.start("go-relay", binary, [String(port), String(backendPort)], {
-    env: { ...process.env, GOMAXPROCS: "1" },
+    env: { ...process.env, GOMAXPROCS: String(procs) },
   });
   const url = `http://127.0.0.1:${port}`;
   // it prints nothing; its `/` answers 200 once it listens

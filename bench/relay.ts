@@ -59,6 +59,8 @@ export interface RelayConfigOptions {
    * then set to a quarter of it (it may not exceed the budget).
    */
   readonly maxInflightBodySize?: string | undefined;
+  /** `run --workers` (1: one process). */
+  readonly workers?: number | undefined;
 }
 
 /** The `.alloy` configuration of a relay target. */
@@ -121,6 +123,7 @@ export async function startRelay(
       config,
       "--server.http.listen-addr=127.0.0.1:0",
       `--storage.path=${join(dir, "data")}`,
+      `--workers=${options.workers ?? 1}`,
     ],
     { cwd: dir, env: { ...process.env, ...extraEnv } },
   );

@@ -149,6 +149,17 @@ function goodRun(): BenchReport {
     run({ suite: "half-load", target: "direct", profile: "go-heap-1m", p99Ms: 10 }),
     // 64 MiB + 5,000 × 16 KiB = 142 MiB allowed
     run({ suite: "conn", target: "relay", connections: 5000, peak: 240 * MiB, idle: 100 * MiB, non2xx: 50 }),
+    // two workers: 1.05× the CPU per profile, 1.75× the throughput (Go: 1.6×)
+    run({ suite: "workers", target: "relay", connections: 64, requests: 8000, cpu: at(0.2) }),
+    run({
+      suite: "workers",
+      target: "relay-w2",
+      connections: 64,
+      requests: 14000,
+      cpu: (14000 * 0.21) / 1000,
+    }),
+    run({ suite: "workers", target: "go", connections: 64, requests: 10000, cpu: at(0.1) }),
+    run({ suite: "workers", target: "go-p2", connections: 64, requests: 16000, cpu: at(0.1) }),
   ]);
 }
 
@@ -167,7 +178,12 @@ test("the issue's targets pass when the run meets them", () => {
         "5,000 connections against a 300 ms backend: no socket errors, no stall, RSS growth ≤ the in-flight budget + 16.0 KiB per connection",
         true,
       ],
+      ["CPU per profile with 2 workers ≤ 1.1× one worker (throughput beside Go's GOMAXPROCS=2 over 1)", true],
     ],
+  );
+  assert.match(
+    checks[7]?.figure ?? "",
+    /^ingest go-heap-39k c64: CPU 1\.05×, throughput 1\.75× \(go 1\.60×\)$/,
   );
   assert.match(checks[0]?.figure ?? "", /^0\.91× \(relay 0\.100 ms, go 0\.110 ms; ingest go-heap-39k c16\)$/);
   assert.match(
@@ -182,7 +198,7 @@ test("the issue's targets pass when the run meets them", () => {
 
 test("the JSON carries the verdicts and every ratio against Go and of push over ingest", () => {
   const derived = deriveFigures(goodRun());
-  assert.equal(derived.checks.length, 7);
+  assert.equal(derived.checks.length, 8);
   assert.deepEqual(
     derived.cpuOverGo.map((r) => [r.case, r.target, Number(r.ratio.toFixed(3))]),
     [
@@ -220,19 +236,22 @@ test("the issue's targets miss when the run misses them, and say so with the fig
       idle: 100 * MiB,
       socketErrors: 3,
     }),
+    run({ suite: "workers", target: "relay", connections: 64, requests: 8000, cpu: at(0.2) }),
+    run({ suite: "workers", target: "relay-w2", connections: 64, requests: 9000, cpu: (9000 * 0.3) / 1000 }),
   ]);
   const checks = checkTargets(bad);
   assert.deepEqual(
     checks.map((c) => c.pass),
-    [false, false, false, false, false, false, false],
+    [false, false, false, false, false, false, false, false],
   );
+  assert.match(checks[7]?.figure ?? "", /CPU 1\.50×, throughput 1\.13× \(go n\/a\)/);
   assert.match(checks[0]?.figure ?? "", /^1\.82× /);
   assert.match(checks[3]?.figure ?? "", /worst 2\.80×.*0\/1 profiles pass/);
   assert.match(checks[4]?.figure ?? "", /\+7\.50 ms/);
   assert.match(checks[5]?.figure ?? "", /highest 338 MiB \(ingest go-heap-39k c256\)/);
   assert.match(checks[6]?.figure ?? "", /^3 socket errors, 0 timeouts/);
   const lines = renderVerdictLines(bad).split("\n");
-  assert.equal(lines.length, 7);
+  assert.equal(lines.length, 8);
   assert.match(lines[0] ?? "", /^MISS {2}`\/ingest` CPU per profile ≤ 1\.0× Go at ~39 KB: 1\.82×/);
 });
 

@@ -5,7 +5,7 @@
  */
 import type { ProfileKey } from "./bodies.ts";
 import type { Measurement } from "./measurement.ts";
-import { type Protocol, TARGETS, type TargetName } from "./plan.ts";
+import { type Protocol, TARGETS, type TargetName, WORKER_PAIRS, WORKERS_CPU_MAX } from "./plan.ts";
 
 /** Where the numbers were taken. */
 export interface MachineInfo {
@@ -230,7 +230,42 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
   });
 
   checks.push(checkConnections(report));
+  checks.push(checkWorkers(ms));
   return checks;
+}
+
+/**
+ * Two workers against one (`run --workers=2` against `--workers=1`), per profile of the workers suite: CPU per
+ * profile may grow at most `WORKERS_CPU_MAX`; the throughput gain is reported beside Go's with GOMAXPROCS=2
+ * against 1 (what two cores give here, the load generator sharing them).
+ */
+function checkWorkers(ms: readonly Measurement[]): TargetCheck {
+  const target = `CPU per profile with 2 workers ≤ ${WORKERS_CPU_MAX.toFixed(1)}× one worker (throughput beside Go's GOMAXPROCS=2 over 1)`;
+  const rows = caseIds(ms, "workers").flatMap((id) => {
+    const [relay, go] = WORKER_PAIRS.map((pair) => ({
+      one: find(ms, id, "workers", pair.one),
+      two: find(ms, id, "workers", pair.two),
+    }));
+    if (relay?.one === undefined || relay.two === undefined) return [];
+    const cpu = ratio(cpuMs(relay.two), cpuMs(relay.one));
+    if (cpu === undefined) return [];
+    const gain = ratio(relay.two.requestsPerSecond, relay.one.requestsPerSecond);
+    const goGain =
+      go?.one === undefined || go.two === undefined
+        ? undefined
+        : ratio(go.two.requestsPerSecond, go.one.requestsPerSecond);
+    return [{ id, cpu, gain, goGain }];
+  });
+  const worst = maxBy(rows, (r) => r.cpu);
+  if (worst === undefined)
+    return { target, figure: "no data (needs relay and relay-w2 in the workers suite)", pass: undefined };
+  const figure = rows
+    .map(
+      (r) =>
+        `${r.id}: CPU ${fmtX(r.cpu)}, throughput ${r.gain === undefined ? "n/a" : fmtX(r.gain)} (go ${r.goGain === undefined ? "n/a" : fmtX(r.goGain)})`,
+    )
+    .join("; ");
+  return { target, figure, pass: worst.cpu <= WORKERS_CPU_MAX };
 }
 
 /** The top of the connection ladder: no socket errors, no stall, memory within budget plus per-connection cost. */

@@ -103,9 +103,7 @@ export class ReceiveHttp implements Component<ReceiveHttpArguments> {
       }
     }
     // the relay's total, shared among workers; a share never below the largest request, which must fit
-    this.#budget.setLimit(
-      shareOf(args.max_inflight_body_size, this.#worker, args.max_request_body_size),
-    );
+    this.#budget.setLimit(shareOf(args.max_inflight_body_size, this.#worker, args.max_request_body_size));
     this.#live = {
       receivers: args.forward_to.filter((r): r is Receiver => r !== null && r !== undefined),
       forwardHeaders: args.forward_headers.map((h) => h.toLowerCase()),
