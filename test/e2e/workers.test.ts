@@ -7,13 +7,19 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { startFakePyroscope } from "../support/fake-pyroscope.ts";
 import { readFixture } from "../support/fixtures.ts";
-import { type RelayProcess, startRelay, stopAll, until } from "../support/relay-process.ts";
+import {
+  type RelayProcess,
+  startRelay,
+  stopAll,
+  until,
+  upload,
+  workerPid,
+} from "../support/relay-process.ts";
 
 const cleanup: (() => Promise<unknown>)[] = [];
 after(async () => {
@@ -24,33 +30,6 @@ after(async () => {
 const PPROF = readFixture("pprof/go-cpu.pb.gz");
 /** How long a step that starts or stops processes may take on a loaded machine (never a measure of speed). */
 const SLOW_MS = 60_000;
-
-/**
- * One upload on a connection of its own (so node:cluster hands each to the next worker); its status. Gives
- * up after 5 s, as an SDK would (a connection handed to a worker the moment it is killed is never answered).
- */
-function upload(port: number, n: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: "127.0.0.1",
-        port,
-        method: "POST",
-        path: `/ingest?name=workers.cpu%7Bseq%3D${n}%7D&format=pprof`,
-        headers: { "content-type": "application/octet-stream", connection: "close" },
-        agent: false,
-      },
-      (res) => {
-        res.resume();
-        res.on("end", () => resolve(res.statusCode ?? 0));
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.setTimeout(5_000, () => req.destroy(new Error("no answer within 5s")));
-    req.end(PPROF);
-  });
-}
 
 async function get(base: string, path: string): Promise<{ status: number; body: string }> {
   const res = await fetch(`${base}${path}`);
@@ -118,12 +97,6 @@ function ports(output: string): number[] {
   ].map((m) => Number(m[1]));
 }
 
-function workerPid(output: string, index: number): number | undefined {
-  const all = [...output.matchAll(new RegExp(`msg="worker started" worker=${index} pid=(\\d+)`, "g"))];
-  const last = all.at(-1);
-  return last === undefined ? undefined : Number(last[1]);
-}
-
 describe("run --workers=2 (child process)", () => {
   it("is one relay: shared port, summed metrics, all-or-none reloads, replaced workers, drained stop", {
     timeout: 180_000,
@@ -140,7 +113,7 @@ describe("run --workers=2 (child process)", () => {
 
     // K profiles, each on its own connection: K at the backend, K in the relay's counters (both workers').
     const K = 12;
-    const statuses = await Promise.all(Array.from({ length: K }, (_, n) => upload(port, n)));
+    const statuses = await Promise.all(Array.from({ length: K }, (_, n) => upload(port, n, PPROF)));
     assert.deepEqual(statuses, Array(K).fill(200));
     await backend.waitFor(K, { kind: "ingest" });
     let metrics = (await get(base, "/metrics")).body;
@@ -197,11 +170,14 @@ describe("run --workers=2 (child process)", () => {
     try {
       // the workers learn that someone watches over IPC: upload until events arrive, then 4 more
       await until("a first event", async () => {
-        await upload(port, 50);
+        await upload(port, 50, PPROF);
         return events.includes('"componentID":"pyroscope.receive_http.in"');
       });
       const seen = events.split("|;|").length;
-      assert.deepEqual(await Promise.all([51, 52, 53, 54].map((n) => upload(port, n))), [200, 200, 200, 200]);
+      assert.deepEqual(
+        await Promise.all([51, 52, 53, 54].map((n) => upload(port, n, PPROF))),
+        [200, 200, 200, 200],
+      );
       await until(
         "the events of uploads served by either worker",
         () => events.split("|;|").length >= seen + 4,
@@ -217,7 +193,7 @@ describe("run --workers=2 (child process)", () => {
     let reloading = true;
     const during: number[] = [];
     const steady = (async () => {
-      for (let n = 100; reloading && n < 2000; n++) during.push(await upload(port, n).catch(() => 0));
+      for (let n = 100; reloading && n < 2000; n++) during.push(await upload(port, n, PPROF).catch(() => 0));
     })();
     try {
       await until("uploads before the reload", () => during.length >= 3);
@@ -298,7 +274,7 @@ describe("run --workers=2 (child process)", () => {
     let n = 1000;
     const load = (async () => {
       while (loading && n < 3000) {
-        const status = await upload(port, n++).catch(() => 0);
+        const status = await upload(port, n++, PPROF).catch(() => 0);
         if (killed && status === 200) okAfterKill++;
         if (status !== 200) await new Promise((r) => setTimeout(r, 20));
       }
@@ -350,7 +326,7 @@ describe("run --workers=2 (child process)", () => {
       return {};
     });
     const before = backend.ingests.length;
-    const held = [upload(port, 9001), upload(port, 9002)];
+    const held = [upload(port, 9001, PPROF), upload(port, 9002, PPROF)];
     await until("the uploads at the backend", () => backend.ingests.length >= before + 2);
     relay.process.kill("SIGTERM");
     await until("the workers stopping", () => /msg="shutting down" worker=1/.test(relay.output), SLOW_MS);

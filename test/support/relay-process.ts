@@ -4,6 +4,7 @@
  * and killed and awaited by `stopAll` (call it from `after`).
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { request } from "node:http";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -139,4 +140,38 @@ pyroscope.write "out" {
   queue { }
 }
 `;
+}
+
+/**
+ * One upload on a connection of its own (so node:cluster hands each to the next worker); its status. Gives
+ * up after 5 s, as an SDK would (a connection handed to a worker the moment it is killed is never answered).
+ */
+export function upload(port: number, n: number, body: Uint8Array): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port,
+        method: "POST",
+        path: `/ingest?name=workers.cpu%7Bseq%3D${n}%7D&format=pprof`,
+        headers: { "content-type": "application/octet-stream", connection: "close" },
+        agent: false,
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.setTimeout(5_000, () => req.destroy(new Error("no answer within 5s")));
+    req.end(body);
+  });
+}
+
+/** The pid of worker `index` as the primary last logged it (`worker started`). */
+export function workerPid(output: string, index: number): number | undefined {
+  const all = [...output.matchAll(new RegExp(`msg="worker started" worker=${index} pid=(\\d+)`, "g"))];
+  const last = all.at(-1);
+  return last === undefined ? undefined : Number(last[1]);
 }
