@@ -530,6 +530,44 @@ export function renderDetails(report: BenchReport): string {
   );
 }
 
+/** The workers suite: each target's throughput, CPU and cores, and two against one for each pair. */
+export function renderWorkers(report: BenchReport): string {
+  const ms = report.measurements.filter((m) => m.suite === "workers");
+  const rows = caseIds(ms, "workers").flatMap((id) =>
+    WORKER_PAIRS.flatMap((pair) => {
+      const one = find(ms, id, "workers", pair.one);
+      const two = find(ms, id, "workers", pair.two);
+      return [one, two]
+        .filter((m): m is Measurement => m !== undefined)
+        .map((m) => [
+          id,
+          m.target,
+          fmtInt(m.requestsPerSecond),
+          fmtNum(m.proxy?.coresUsed, 2),
+          fmtNum(cpuMs(m), 3),
+          fmtNum(m.latencyMs.p99, 2),
+          fmtMiB(m.proxy?.peakRssBytes),
+          m === two && one !== undefined
+            ? `${fmtX(ratio(two.requestsPerSecond, one.requestsPerSecond))} / ${fmtX(ratio(cpuMs(two), cpuMs(one)))}`
+            : "",
+        ]);
+    }),
+  );
+  return table(
+    [
+      "case",
+      "target",
+      "req/s",
+      "cores used",
+      "CPU ms per profile",
+      "p99 ms",
+      "peak RSS MiB",
+      "two over one: req/s / CPU",
+    ],
+    rows,
+  );
+}
+
 /** Latency at half of the relay's best throughput, every target at the same pacing. */
 export function renderHalfLoad(report: BenchReport): string {
   const ms = report.measurements;
@@ -711,10 +749,23 @@ export function renderMarkdown(report: BenchReport): string {
       "",
     );
   }
+  if (ms.some((m) => m.suite === "workers")) {
+    parts.push(
+      `## Workers: one process against two (${workersTitle(report)})`,
+      "",
+      renderWorkers(report),
+      "",
+    );
+  }
   if (ms.some((m) => m.suite === "matrix")) {
     parts.push("## Every run", "", renderDetails(report), "");
   }
   return parts.join("\n");
+}
+
+function workersTitle(report: BenchReport): string {
+  const c = report.measurements.find((m) => m.suite === "workers")?.connections;
+  return `relay \`run --workers=1\` and \`=2\`, Go \`GOMAXPROCS=1\` and \`=2\`, ${c ?? "n/a"} connections; wrk and the backend share the machine's ${report.machine.cores} cores`;
 }
 
 /** The shorter report for the generated section of `docs/performance.md`. */
@@ -728,6 +779,9 @@ export function renderDocSection(report: BenchReport): string {
     parts.push("Push against ingest of the same profile:", "", renderPushVsIngest(report), "");
   }
   if (ms.some((m) => m.suite === "matrix")) parts.push("Throughput:", "", renderMatrix(report), "");
+  if (ms.some((m) => m.suite === "workers")) {
+    parts.push(`Workers, one process against two (${workersTitle(report)}):`, "", renderWorkers(report), "");
+  }
   if (ms.some((m) => m.suite === "size")) {
     parts.push(`Cost as the body grows (${sizesTitle(report)}):`, "", renderSizes(report), "");
   }
