@@ -480,6 +480,7 @@ async function main(): Promise<number> {
     ...plan.matrix.map((g) => g.profile),
     ...(plan.sizeScaling?.profiles ?? []),
     ...(plan.connScaling === undefined ? [] : [plan.connScaling.profile]),
+    ...(plan.workerScaling?.profiles ?? []),
   ]);
   for (const key of keys) profiles.set(key, loadProfile(key));
 

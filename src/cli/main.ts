@@ -5,6 +5,7 @@
  */
 import { readFileSync, realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { applyHeapSettings } from "./heap-settings.ts";
 import { type CliIO, type Command, processIO } from "./io.ts";
 
 const COMMANDS: Readonly<
@@ -89,6 +90,7 @@ function isEntryPoint(): boolean {
  * `profile-relay` bin (`bin/profile-relay.js`), which imports this module.
  */
 export function runMain(): void {
+  if (process.argv[2] === "run") applyHeapSettings();
   main(process.argv.slice(2), processIO()).then(
     (code) => {
       process.exitCode = code;
