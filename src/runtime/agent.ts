@@ -13,7 +13,7 @@ import { collectDefaultMetrics, Registry } from "prom-client";
 import { type AgentServer, startAgentServer } from "../server/agent-server.ts";
 import { getComponent, listComponents } from "../server/components-api.ts";
 import { componentFigures } from "../server/figures.ts";
-import { bundleDir, loadBundle, normalizePrefix, type UiBundle } from "../server/ui-assets.ts";
+import { loadUiBundle, normalizePrefix } from "../server/ui-assets.ts";
 import type { File } from "../syntax/ast.ts";
 import { type Diagnostic, hasErrors, summarizeDiagnostics } from "../syntax/diagnostics.ts";
 import { parseFile } from "../syntax/parser.ts";
@@ -129,13 +129,7 @@ export class Agent {
   static async start(options: AgentOptions): Promise<Agent> {
     const agent = Agent.create(options);
     const prefix = normalizePrefix(options.uiPathPrefix ?? "/");
-    const dir = bundleDir();
-    let bundle: UiBundle | undefined;
-    if (dir === undefined) {
-      agent.logger.warn("the web UI bundle is not built (npm run build:ui): the UI pages will say so");
-    } else {
-      bundle = loadBundle(dir, prefix);
-    }
+    const bundle = loadUiBundle(prefix, agent.logger);
     try {
       agent.#server = await startAgentServer(
         options.listenAddr,

@@ -26,37 +26,37 @@ export interface MetricsSource {
 /** The `Content-Type` of the Prometheus text format. */
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
-interface Family {
-  readonly name: string;
-  readonly help: string;
-  readonly type: string;
-  readonly lines: string[];
+/** A metric family with its samples (prom-client's JSON form), as `collectFamilies` merges them. */
+export type MetricFamily = MetricObjectWithValues<MetricValue<string>>;
+
+/** The families of `sources`, each sample labelled with its source's labels, families merged by name. */
+export async function collectFamilies(sources: readonly MetricsSource[]): Promise<MetricFamily[]> {
+  const families = new Map<string, MetricFamily & { values: MetricValue<string>[] }>();
+  for (const source of sources) {
+    const metrics = (await source.registry.getMetricsAsJSON()) as MetricFamily[];
+    for (const metric of metrics) {
+      let family = families.get(metric.name);
+      if (family === undefined) {
+        family = { ...metric, values: [] };
+        families.set(metric.name, family);
+      }
+      for (const sample of metric.values) {
+        family.values.push({ ...sample, labels: { ...sample.labels, ...source.labels } });
+      }
+    }
+  }
+  return [...families.values()];
 }
 
 /** Renders every source in the Prometheus text format, merging families of the same name. */
 export async function renderMetrics(sources: readonly MetricsSource[]): Promise<string> {
-  const families = new Map<string, Family>();
-  for (const source of sources) {
-    const metrics = (await source.registry.getMetricsAsJSON()) as MetricObjectWithValues<
-      MetricValue<string>
-    >[];
-    for (const metric of metrics) {
-      let family = families.get(metric.name);
-      if (family === undefined) {
-        family = { name: metric.name, help: metric.help, type: String(metric.type), lines: [] };
-        families.set(metric.name, family);
-      }
-      for (const sample of metric.values) {
-        const name = (sample as { metricName?: string }).metricName ?? metric.name;
-        const labels = { ...sample.labels, ...source.labels };
-        family.lines.push(`${name}${renderLabels(labels)} ${formatValue(sample.value)}`);
-      }
-    }
-  }
   let out = "";
-  for (const f of families.values()) {
-    out += `# HELP ${f.name} ${escapeHelp(f.help)}\n# TYPE ${f.name} ${f.type}\n`;
-    for (const line of f.lines) out += `${line}\n`;
+  for (const f of await collectFamilies(sources)) {
+    out += `# HELP ${f.name} ${escapeHelp(f.help)}\n# TYPE ${f.name} ${String(f.type)}\n`;
+    for (const sample of f.values) {
+      const name = (sample as { metricName?: string }).metricName ?? f.name;
+      out += `${name}${renderLabels(sample.labels)} ${formatValue(sample.value)}\n`;
+    }
   }
   return out;
 }

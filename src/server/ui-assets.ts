@@ -37,6 +37,17 @@ export function bundleDir(): string | undefined {
   return undefined;
 }
 
+/**
+ * The built UI for the agent server at `prefix`, or undefined (with a warning) when it was not built: the UI
+ * pages then say so.
+ */
+export function loadUiBundle(prefix: string, logger: { warn(msg: string): void }): UiBundle | undefined {
+  const dir = bundleDir();
+  if (dir !== undefined) return loadBundle(dir, prefix);
+  logger.warn("the web UI bundle is not built (npm run build:ui): the UI pages will say so");
+  return undefined;
+}
+
 /** Reads the bundle from `dir` for a UI served under `prefix` (starting and ending with `/`). */
 export function loadBundle(dir: string, prefix: string): UiBundle {
   const html = readFileSync(join(dir, "index.html"), "utf8");

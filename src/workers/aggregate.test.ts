@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import { aggregateFamilies, collectFamilies, labelWorker } from "./aggregate.ts";
+import { collectFamilies } from "../runtime/metrics.ts";
+import { aggregateFamilies, labelWorker } from "./aggregate.ts";
 
 /** One worker's registries: a component's counter, histogram and gauges, as `Agent.metricsSources` gives. */
 async function workerFamilies(profiles: number, oldestAge: number, inflight: number) {

@@ -18,8 +18,7 @@ import {
   type MetricValue,
   type Registry,
 } from "prom-client";
-import type { MetricsSource } from "../runtime/metrics.ts";
-import type { MetricFamily } from "./protocol.ts";
+import type { MetricFamily } from "../runtime/metrics.ts";
 
 /** Gauges whose samples are not summed across processes, with how they are merged. */
 const GAUGE_RULES: Readonly<Record<string, Aggregator>> = {
@@ -38,27 +37,6 @@ const GAUGE_RULES: Readonly<Record<string, Aggregator>> = {
 
 /** Families the primary computes for the relay: the workers' own are ignored. */
 const PRIMARY_OWNED = ["alloy_component_controller_running_components"];
-
-/** The families of `sources`, each sample labelled with its source's labels, families merged by name. */
-export async function collectFamilies(sources: readonly MetricsSource[]): Promise<MetricFamily[]> {
-  const families = new Map<string, MetricFamily & { values: MetricValue<string>[] }>();
-  for (const source of sources) {
-    const metrics = (await source.registry.getMetricsAsJSON()) as MetricObjectWithValues<
-      MetricValue<string>
-    >[];
-    for (const metric of metrics) {
-      let family = families.get(metric.name);
-      if (family === undefined) {
-        family = { ...metric, values: [] };
-        families.set(metric.name, family);
-      }
-      for (const sample of metric.values) {
-        family.values.push({ ...sample, labels: { ...sample.labels, ...source.labels } });
-      }
-    }
-  }
-  return [...families.values()];
-}
 
 /**
  * Merges the primary's families and every worker's into one registry, by the rules above. The workers have no

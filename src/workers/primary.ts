@@ -17,22 +17,29 @@ import { configSecrets } from "../runtime/config-secrets.ts";
 import { defaultDecoder, isStdlibName } from "../runtime/decoder.ts";
 import { LiveDebugging } from "../runtime/livedebugging/hub.ts";
 import { createLogging, errorText, type Logging } from "../runtime/logging.ts";
-import { ConfigMetrics, METRICS_CONTENT_TYPE, registerBuildInfo, sourcesHash } from "../runtime/metrics.ts";
+import {
+  ConfigMetrics,
+  collectFamilies,
+  METRICS_CONTENT_TYPE,
+  type MetricFamily,
+  registerBuildInfo,
+  sourcesHash,
+} from "../runtime/metrics.ts";
 import { planConfig } from "../runtime/plan.ts";
 import type { ComponentRegistry } from "../runtime/registry.ts";
 import { validateConfig } from "../runtime/validate-config.ts";
 import { type AgentServer, startAgentServer } from "../server/agent-server.ts";
 import type { ComponentJSON } from "../server/components-api.ts";
 import { componentFigures, type Figures } from "../server/figures.ts";
-import { bundleDir, loadBundle, normalizePrefix, type UiBundle } from "../server/ui-assets.ts";
+import { loadUiBundle, normalizePrefix } from "../server/ui-assets.ts";
 import type { File } from "../syntax/ast.ts";
 import { type Diagnostic, hasErrors, summarizeDiagnostics } from "../syntax/diagnostics.ts";
 import { parseFile } from "../syntax/parser.ts";
 import { maskSecretMessages } from "../syntax/secret-literals.ts";
 import { ConfigReadError, readConfigSources } from "../syntax/source.ts";
-import { aggregateFamilies, collectFamilies, labelWorker } from "./aggregate.ts";
+import { aggregateFamilies, labelWorker } from "./aggregate.ts";
 import { WorkerPool } from "./pool.ts";
-import type { LoadReply, MetricFamily, StatusReply } from "./protocol.ts";
+import type { LoadReply, StatusReply } from "./protocol.ts";
 
 /** What `run` gives the primary. */
 export interface PrimaryOptions {
@@ -126,13 +133,7 @@ export class Primary {
     const primary = new Primary(options);
     primary.logger.info({ node_version: process.version, workers: options.count }, "starting profile-relay");
     const prefix = normalizePrefix(options.uiPathPrefix ?? "/");
-    const dir = bundleDir();
-    let bundle: UiBundle | undefined;
-    if (dir === undefined) {
-      primary.logger.warn("the web UI bundle is not built (npm run build:ui): the UI pages will say so");
-    } else {
-      bundle = loadBundle(dir, prefix);
-    }
+    const bundle = loadUiBundle(prefix, primary.logger);
     try {
       primary.#server = await startAgentServer(
         options.listenAddr,

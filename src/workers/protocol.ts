@@ -4,7 +4,7 @@
  * answers with a `reply` carrying the same `id`; a worker also says when it is `up` (its agent created,
  * waiting for a config) and forwards live debugging events the primary's UI watches.
  */
-import type { MetricObjectWithValues, MetricValue } from "prom-client";
+
 import type { ProfileEvent } from "../runtime/livedebugging/event.ts";
 import type { LoggingConfig } from "../runtime/logging.ts";
 import type { ComponentJSON } from "../server/components-api.ts";
@@ -22,9 +22,6 @@ export interface WorkerSettings {
 
 /** The environment variable that carries `WorkerSettings` (JSON) to a worker. */
 export const WORKER_SETTINGS_ENV = "PROFILE_RELAY_WORKER";
-
-/** One metric family with its samples, as `Registry.getMetricsAsJSON` gives it. */
-export type MetricFamily = MetricObjectWithValues<MetricValue<string>>;
 
 /** A question of the primary, with what the worker answers. */
 export type Request =

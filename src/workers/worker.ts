@@ -9,8 +9,8 @@
 import { Agent } from "../runtime/agent.ts";
 import { cliRegistry } from "../runtime/cli-registry.ts";
 import { errorText } from "../runtime/logging.ts";
+import { collectFamilies } from "../runtime/metrics.ts";
 import { getComponent, listComponents } from "../server/components-api.ts";
-import { collectFamilies } from "./aggregate.ts";
 import {
   type FromWorker,
   isToWorker,
