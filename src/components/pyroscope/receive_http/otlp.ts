@@ -20,7 +20,7 @@
  * OTLP way; when all were refused by a receiver, its status.
  */
 import { fromBinary, fromJsonString, toBinary, toJsonString } from "@bufbuild/protobuf";
-import { Code, ConnectError, createConnectRouter, type HandlerContext } from "@connectrpc/connect";
+import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
@@ -35,6 +35,7 @@ import { formatPrometheusLabels } from "../../../pyroscope/label-rules.ts";
 import { convertExport, formatPosition } from "../../../pyroscope/otlp/convert.ts";
 import { type ForwardedHeaders, isRetryable, type PushRequest } from "../../../pyroscope/receiver.ts";
 import { ingestAnswer } from "./answer.ts";
+import { handlerByLimit } from "./connect-handler.ts";
 import { answerDeadline, clientGoneSignal, forwardToAll, type LiveSettings, pickHeaders } from "./forward.ts";
 import { budgetedGzip, InflateReservation, withInflateReservation } from "./inflate.ts";
 import { type BodyResult, precheckBody, readBody, timeoutMessage } from "./limits.ts";
@@ -166,9 +167,6 @@ export function createOtlpHandler(
   metrics: OtlpMetrics,
   logger: Logger,
 ): RouteHandler {
-  let grpcHandler: UniversalHandler | undefined;
-  let grpcLimit = -1;
-
   const impl = {
     async export(request: ExportProfilesServiceRequest, context: HandlerContext) {
       metrics.requests.inc({ protocol: "grpc" });
@@ -183,24 +181,12 @@ export function createOtlpHandler(
     },
   };
 
-  /** connect's gRPC-only handler of `Export` for a body limit (rebuilt when the limit changes). */
-  function grpcHandlerFor(readMaxBytes: number): UniversalHandler {
-    if (grpcHandler === undefined || grpcLimit !== readMaxBytes) {
-      const router = createConnectRouter({
-        connect: false,
-        grpcWeb: false,
-        grpc: true,
-        acceptCompression: [budgetedGzip],
-        ...(readMaxBytes > 0 ? { readMaxBytes } : {}),
-      });
-      router.service(ProfilesService, impl);
-      const found = router.handlers.find((h) => h.requestPath === OTLP_GRPC_PATH);
-      if (found === undefined) throw new Error(`no handler for ${OTLP_GRPC_PATH}`);
-      grpcHandler = found;
-      grpcLimit = readMaxBytes;
-    }
-    return grpcHandler;
-  }
+  /** connect's gRPC-only handler of `Export` for a body limit. */
+  const grpcHandlerFor = handlerByLimit(
+    OTLP_GRPC_PATH,
+    { connect: false, grpcWeb: false, grpc: true },
+    (router) => router.service(ProfilesService, impl),
+  );
 
   return async function otlp(ex: Exchange): Promise<void> {
     const { req, res } = ex;

@@ -13,16 +13,9 @@
  */
 
 import { fromBinary } from "@bufbuild/protobuf";
-import {
-  Code,
-  ConnectError,
-  type ConnectRouter,
-  createConnectRouter,
-  type HandlerContext,
-} from "@connectrpc/connect";
+import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import {
   compressionNegotiate,
-  type UniversalHandler,
   type UniversalServerRequest,
   type UniversalServerResponse,
 } from "@connectrpc/connect/protocol";
@@ -52,14 +45,9 @@ import {
 import type { ForwardedHeaders, PushRequest as SeriesRequest } from "../../../pyroscope/receiver.ts";
 import { type ComponentTap, NO_TAP } from "../../../runtime/livedebugging/hub.ts";
 import { pushError } from "./answer.ts";
+import { handlerByLimit } from "./connect-handler.ts";
 import { answerDeadline, clientGoneSignal, forwardToAll, type LiveSettings, pickHeaders } from "./forward.ts";
-import {
-  budgetedBody,
-  budgetedGzip,
-  budgetedJsonOptions,
-  InflateReservation,
-  withInflateReservation,
-} from "./inflate.ts";
+import { budgetedBody, budgetedJsonOptions, InflateReservation, withInflateReservation } from "./inflate.ts";
 import { type BodyResult, precheckBody, readBody, timeoutMessage } from "./limits.ts";
 import { publishPush } from "./live.ts";
 import { remapConnectParseError, remapGrpcParseError } from "./parse-error.ts";
@@ -98,9 +86,6 @@ export function createPushHandler(
   logger: Logger,
   tap: ComponentTap = NO_TAP,
 ): RouteHandler {
-  let handler: UniversalHandler | undefined;
-  let handlerLimit = -1;
-
   /**
    * Hands every series to every receiver (each receiver gets the series in order; receivers run
    * concurrently); the error to answer with when any of them failed. Each series is converted once, and the
@@ -154,21 +139,9 @@ export function createPushHandler(
     },
   };
 
-  function handlerFor(readMaxBytes: number): UniversalHandler {
-    if (handler === undefined || handlerLimit !== readMaxBytes) {
-      const router: ConnectRouter = createConnectRouter({
-        acceptCompression: [budgetedGzip],
-        jsonOptions: budgetedJsonOptions,
-        ...(readMaxBytes > 0 ? { readMaxBytes } : {}),
-      });
-      router.service(PusherService, impl);
-      const found = router.handlers.find((h) => h.requestPath === PUSH_PATH);
-      if (found === undefined) throw new Error(`no handler for ${PUSH_PATH}`);
-      handler = found;
-      handlerLimit = readMaxBytes;
-    }
-    return handler;
-  }
+  const handlerFor = handlerByLimit(PUSH_PATH, { jsonOptions: budgetedJsonOptions }, (router) =>
+    router.service(PusherService, impl),
+  );
 
   return async function push(ex: Exchange): Promise<void> {
     const { req, res } = ex;
