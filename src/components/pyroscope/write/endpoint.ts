@@ -58,15 +58,15 @@ export interface IngestCall {
   readonly contentType: readonly string[];
   /** The incoming path, joined to the endpoint URL's path. */
   readonly path: string;
-  /** The encoded query to send (with `name` rebuilt). */
+  /**
+   * The query to send (with `name` rebuilt), in Go's canonical encoding (`IngestQuery.toCanonicalString`), which
+   * URL serialization keeps as it is.
+   */
   readonly query: string;
   readonly headers: ForwardedHeaders;
   /** As on `PushCall`. */
   readonly tenant?: string | undefined;
 }
-
-/** A query WHATWG URL serialization leaves unchanged (unreserved characters, escapes, `+`, `=`, `&`). */
-const PLAIN_QUERY = /^[A-Za-z0-9\-._~%+=&]*$/;
 
 /** Alloy keeps this much of a failed ingest response body as the error message. */
 export const ERROR_BODY_LIMIT = 2048;
@@ -263,8 +263,8 @@ export class Endpoint {
 
   /** The ingest URL for a call: the endpoint path joined with the incoming path, the query replaced. */
   ingestUrl(path: string, query: string): string {
-    // Hot path: the URL without its query is the same for every call on a path, and a query made only of
-    // characters URL serialization keeps as they are (every canonical query) can be appended as is.
+    // Hot path: the URL without its query is the same for every call on a path, and a canonical query is
+    // appended as it is (the HTTP client parses anything URL serialization would change).
     let prefix = this.#ingestPrefixes.get(path);
     if (prefix === undefined) {
       const u = new URL(this.#base.href);
@@ -274,11 +274,7 @@ export class Endpoint {
       prefix = u.toString();
       if (this.#ingestPrefixes.size < 16) this.#ingestPrefixes.set(path, prefix);
     }
-    if (query === "") return prefix;
-    if (PLAIN_QUERY.test(query)) return `${prefix}?${query}`;
-    const u = new URL(prefix);
-    u.search = `?${query}`;
-    return u.toString();
+    return query === "" ? prefix : `${prefix}?${query}`;
   }
 
   /** One ingest attempt. */
