@@ -135,6 +135,10 @@ describe("durable queue: worker processes on one folder", () => {
     await until("worker 2's shard removed", () => !existsSync(join(queue, "shards", "2")), 30_000);
     const twice = [...arrived].filter(([, n]) => n > 1).map(([id]) => id);
     assert.deepEqual(twice, [], "nothing was delivered before the crash, so nothing arrives twice");
+    // the log line may reach this process after the shard is gone (the child's log writer is asynchronous)
+    await until("the adoption logged", () =>
+      /adopted the queue shard of a worker that no longer runs/.test(two[0]!.output()),
+    );
     assert.match(two[0]!.output(), /adopted the queue shard of a worker that no longer runs/);
     assert.match(two[0]!.output(), /taking over the lock of the queue folder/);
 
