@@ -327,11 +327,7 @@ async function replayOne(
     call.kind === "push" ? endpoint.push(call.call, signal) : endpoint.ingest(call.call, signal);
   const args = settings.endpoint;
   const result = await deliver(attempt, {
-    backoff: {
-      minBackoffMs: args.min_backoff_period,
-      maxBackoffMs: args.max_backoff_period,
-      maxRetries: args.max_backoff_retries,
-    },
+    backoff: endpoint.backoff,
     retryOnHttp429: args.retry_on_http_429,
     signal,
   });

@@ -145,24 +145,43 @@ export class HttpClient {
   async request(req: HttpRequest): Promise<HttpResponse> {
     const exchange = new Exchange(req.signal, req.timeoutMs);
     try {
-      return await this.#follow(req, exchange);
+      const target = this.#target(req.url);
+      const res = await this.#send(
+        req.method,
+        target,
+        req.headers,
+        req.body,
+        true,
+        exchange,
+        req.keepBytes ?? 0,
+      );
+      if (!this.#followRedirects || !REDIRECT_STATUSES.has(res.status)) return res;
+      return await this.#follow(req, exchange, target, res);
     } finally {
       exchange.dispose();
     }
   }
 
-  /** Sends the request; when the answer is a redirect to follow, sends the next one. */
-  async #follow(req: HttpRequest, exchange: Exchange): Promise<HttpResponse> {
-    let target = this.#target(req.url);
-    const origin = target.url;
+  /** Follows the redirect `redirect` (the answer to the request to `start`), and the next ones. */
+  async #follow(
+    req: HttpRequest,
+    exchange: Exchange,
+    start: Target,
+    redirect: HttpResponse,
+  ): Promise<HttpResponse> {
+    let target = start;
+    let res = redirect;
+    const origin = start.url;
     let method = req.method;
     let body = req.body;
     // copied only when a redirect changes it (each send copies what it adds to)
     let headers = req.headers;
     for (let redirects = 0; ; redirects++) {
-      const sameHost = isDomainOrSubdomain(target.url.hostname, origin.hostname);
-      const res = await this.#send(method, target, headers, body, sameHost, exchange, req.keepBytes ?? 0);
-      if (!this.#followRedirects || !REDIRECT_STATUSES.has(res.status)) return res;
+      if (redirects > 0) {
+        const sameHost = isDomainOrSubdomain(target.url.hostname, origin.hostname);
+        res = await this.#send(method, target, headers, body, sameHost, exchange, req.keepBytes ?? 0);
+        if (!REDIRECT_STATUSES.has(res.status)) return res;
+      }
       const location = first(res.headers["location"]);
       if (location === undefined || location === "") return res;
       if (redirects + 1 >= MAX_REDIRECTS) {
@@ -302,8 +321,12 @@ class Exchange {
         origin: target.origin,
         path: target.pathname,
         method: method as Dispatcher.HttpMethod,
-        headers: headers.toFlat(),
-        body: body === undefined ? undefined : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+        // undici only reads the list (it builds its own)
+        headers: headers.toFlat() as string[],
+        body:
+          body === undefined || Buffer.isBuffer(body)
+            ? body
+            : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
         signal: abort,
       });
     } catch (err) {

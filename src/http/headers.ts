@@ -80,9 +80,12 @@ interface Entry {
  */
 export class HeaderList {
   readonly #entries = new Map<string, Entry>();
+  /** `toFlat()`, kept until the list changes (lists built once are sent with every request). */
+  #flat: readonly string[] | undefined;
 
   /** Replaces every value of `name` (Go `Header.Set`). */
   set(name: string, value: string): void {
+    this.#flat = undefined;
     const key = name.toLowerCase();
     const existing = this.#entries.get(key);
     if (existing) {
@@ -94,6 +97,7 @@ export class HeaderList {
 
   /** Appends a value to `name` (Go `Header.Add`). */
   add(name: string, value: string): void {
+    this.#flat = undefined;
     const key = name.toLowerCase();
     const existing = this.#entries.get(key);
     if (existing) {
@@ -124,6 +128,7 @@ export class HeaderList {
   }
 
   delete(name: string): void {
+    this.#flat = undefined;
     this.#entries.delete(name.toLowerCase());
   }
 
@@ -141,12 +146,15 @@ export class HeaderList {
   }
 
   /** undici's flat form `[name, value, name, value, ...]`, one pair per value. */
-  toFlat(): string[] {
-    const out: string[] = [];
-    for (const e of this.#entries.values()) {
-      for (const v of e.values) out.push(e.name, v);
+  toFlat(): readonly string[] {
+    if (this.#flat === undefined) {
+      const out: string[] = [];
+      for (const e of this.#entries.values()) {
+        for (const v of e.values) out.push(e.name, v);
+      }
+      this.#flat = out;
     }
-    return out;
+    return this.#flat;
   }
 
   /** Builds a list from WHATWG `Headers` (used by the Connect client), one entry per name. */

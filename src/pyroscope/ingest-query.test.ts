@@ -104,3 +104,30 @@ test("a query of plain pairs is sorted as Go's Encode sorts it (keys in byte ord
     "a=x+y&from=1&name=app%7Benv%3Dprod%7D",
   );
 });
+
+test("canonicalWithName is withName then toCanonicalString, on plain, escaped, unreadable and repeated pairs", () => {
+  const queries = [
+    "name=app&from=1&until=2&format=pprof&spyName=gospy&sampleRate=100",
+    "from=1&until=2",
+    "b=2&a=1&b=1&A=3&a~=4&a.=5&a-=6&a_=7&name=x&name=y",
+    "z=&y=1&z=2&name=app%7Benv%3Dprod%7D",
+    "name=app%zz{env=a}&from=1",
+    "b=1&a=x y&name=q",
+    "b=%41%20&a=%7b",
+    "s=1;2&=v&&Z=%ff&name=n",
+    "flag&name=a&x=1",
+    "",
+  ];
+  const names = ["app.cpu{env=prod}", "plain", "spaces and ünïcode{a=b c}"];
+  for (const raw of queries) {
+    for (const name of names) {
+      const q = IngestQuery.parse(raw);
+      assert.equal(q.canonicalWithName(name), q.withName(name).toCanonicalString(), `${raw} / ${name}`);
+    }
+  }
+  // the name goes where its key sorts, every other pair as it was
+  assert.equal(
+    IngestQuery.parse("until=2&name=old&from=1&spyName=nodespy").canonicalWithName("app{env=a}"),
+    "from=1&name=app%7Benv%3Da%7D&spyName=nodespy&until=2",
+  );
+});

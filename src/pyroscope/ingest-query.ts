@@ -145,11 +145,7 @@ export class IngestQuery {
    * other pair is kept byte for byte.
    */
   withName(value: string): IngestQuery {
-    let pair = NAME_VALUES.get(value);
-    if (pair === undefined) {
-      pair = pairOf(`name=${queryEscape(utf8Encoder.encode(value))}`);
-      NAME_VALUES.set(value, pair);
-    }
+    const pair = namePair(value);
     const out: Pair[] = [];
     let placed = false;
     for (const p of this.#pairs) {
@@ -166,6 +162,32 @@ export class IngestQuery {
       out.push(pair);
     }
     return new IngestQuery(out);
+  }
+
+  /**
+   * `withName(value).toCanonicalString()` in one pass, for the usual query whose pairs are all canonical
+   * already: the pairs are put in key order as they are read, without the intermediate query.
+   */
+  canonicalWithName(value: string): string {
+    const name = namePair(value);
+    const keys: string[] = [];
+    const raws: string[] = [];
+    let placed = false;
+    for (const p of this.#pairs) {
+      let pair = p;
+      if (isNamePair(p)) {
+        if (placed) continue;
+        pair = name;
+        placed = true;
+      }
+      if (pair.plainKey === undefined) return this.withName(value).toCanonicalString();
+      insertByKey(keys, raws, pair.plainKey, pair.raw);
+    }
+    if (!placed) {
+      if (name.plainKey === undefined) return this.withName(value).toCanonicalString();
+      insertByKey(keys, raws, name.plainKey, name.raw);
+    }
+    return raws.join("&");
   }
 
   /** The query as received (without `?`), except for a `name` replaced by `withName`. */
@@ -208,6 +230,33 @@ export class IngestQuery {
   }
 }
 
+/** The `name=<escaped value>` pair (Go `url.Values.Set("name", value)`), remembered per value. */
+function namePair(value: string): Pair {
+  let pair = NAME_VALUES.get(value);
+  if (pair === undefined) {
+    pair = pairOf(`name=${queryEscape(utf8Encoder.encode(value))}`);
+    NAME_VALUES.set(value, pair);
+  }
+  return pair;
+}
+
+/**
+ * Inserts a pair into `keys`/`raws`, kept in byte order of the keys (the keys are ASCII here, so code unit
+ * order is byte order), after any equal key: a stable sort, as Go's `Encode` keeps the values of a key in order.
+ */
+function insertByKey(keys: string[], raws: string[], key: string, raw: string): void {
+  let i = keys.length;
+  keys.push(key);
+  raws.push(raw);
+  while (i > 0 && keys[i - 1]! > key) {
+    keys[i] = keys[i - 1]!;
+    raws[i] = raws[i - 1]!;
+    i--;
+  }
+  keys[i] = key;
+  raws[i] = raw;
+}
+
 function isNamePair(p: Pair): boolean {
   if (p.decoded !== undefined) {
     return p.decoded.key === "name";
@@ -230,11 +279,35 @@ function segmentPair(segment: string): Pair {
 }
 
 function pairOf(segment: string): Pair {
+  const eq = plainKeyEnd(segment);
+  if (eq > 0) {
+    // `key=value` of unreserved characters: its own decoding and its own canonical encoding
+    const key = segment.slice(0, eq);
+    return { raw: segment, decoded: new Decoded(key, segment.slice(eq + 1)), plainKey: key };
+  }
   const decoded = decodePair(segment);
   if (decoded !== undefined && PLAIN_SEGMENT.test(segment) && escapesAreCanonical(segment)) {
     return { raw: segment, decoded, plainKey: segment.slice(0, segment.indexOf("=")) };
   }
   return { raw: segment, decoded };
+}
+
+/**
+ * For a segment made of a key of unreserved characters (`A-Za-z0-9-._~`), `=`, and a value of unreserved
+ * characters, the index of the `=`; else -1 (the segment then goes the general way).
+ */
+function plainKeyEnd(segment: string): number {
+  let eq = -1;
+  for (let i = 0; i < segment.length; i++) {
+    const c = segment.charCodeAt(i);
+    if (c === 0x3d) {
+      if (eq >= 0 || i === 0) return -1;
+      eq = i;
+    } else if (!isUnreserved(c)) {
+      return -1;
+    }
+  }
+  return eq;
 }
 
 /** Whether every `%XX` in a segment escapes a byte Go's `QueryEscape` escapes (not `%41` for `A`, `%20` for ` `). */

@@ -70,7 +70,7 @@ export function replayCall(
   } else {
     body = assemble(loaded);
   }
-  const query = IngestQuery.parse(rawQuery).withName(formatName(named)).toCanonicalString();
+  const query = IngestQuery.parse(rawQuery).canonicalWithName(formatName(named));
   return {
     kind: "ingest",
     call: {

@@ -8,6 +8,7 @@ import {
   callReceiver,
   type Failure,
   type ForwardedHeaders,
+  failureOfError,
   NO_HEADERS,
   type Outcome,
   type Receiver,
@@ -55,9 +56,13 @@ export async function forwardToAll<T>(
   const failures: FailedCall[] = [];
   if (receivers.length === 1 && requests.length === 1) {
     // the usual case, without the fan-out's promises
-    const receiver = receivers[0]!;
     const request = requests[0]!;
-    const outcome = await callReceiver(() => send(receiver, request));
+    let outcome: Outcome;
+    try {
+      outcome = await send(receivers[0]!, request);
+    } catch (err) {
+      outcome = failureOfError(err);
+    }
     if (!outcome.ok) failures.push({ failure: outcome, text: describe(0, request, outcome) });
     return failures;
   }
@@ -97,16 +102,4 @@ export function headerValues(req: NodeServerRequest, name: string): string[] {
     if (raw[i]?.toLowerCase() === lower) values.push(raw[i + 1] ?? "");
   }
   return values;
-}
-
-/** An abort signal that fires when the client goes away before its response is complete. */
-export function clientGoneSignal(res: {
-  once(event: "close", fn: () => void): unknown;
-  readonly writableFinished: boolean;
-}): AbortSignal {
-  const controller = new AbortController();
-  res.once("close", () => {
-    if (!res.writableFinished) controller.abort(new Error("client disconnected"));
-  });
-  return controller.signal;
 }

@@ -17,14 +17,7 @@ import { parseName } from "../../../pyroscope/name-grammar.ts";
 import type { IngestRequest } from "../../../pyroscope/receiver.ts";
 import { type ComponentTap, NO_TAP } from "../../../runtime/livedebugging/hub.ts";
 import { ingestAnswer } from "./answer.ts";
-import {
-  answerDeadline,
-  clientGoneSignal,
-  forwardToAll,
-  headerValues,
-  type LiveSettings,
-  pickHeaders,
-} from "./forward.ts";
+import { answerDeadline, forwardToAll, headerValues, type LiveSettings, pickHeaders } from "./forward.ts";
 import { type BodyResult, precheckBody, readBody, timeoutMessage } from "./limits.ts";
 import { publishIngest } from "./live.ts";
 import { closeAfterResponse, sendEmpty, sendText } from "./respond.ts";
@@ -90,7 +83,7 @@ export function createIngestHandler(
         path: ex.path,
         query,
         headers: pickHeaders(live.forwardHeaders, (name) => req.headers[name]),
-        signal: clientGoneSignal(res),
+        signal: ex.clientGoneSignal(),
         answerBy,
       };
       const failures = await forwardToAll(

@@ -5,7 +5,12 @@
  */
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { ConversionFailureReason } from "../../../pyroscope/otlp/convert.ts";
-import { BoundGauge, BoundHistogram } from "../../../runtime/bound-metrics.ts";
+import {
+  BoundGauge,
+  BoundHistogram,
+  type GaugeChild,
+  type HistogramChild,
+} from "../../../runtime/bound-metrics.ts";
 
 const NAMESPACE = "pyroscope_receive_http";
 
@@ -89,6 +94,50 @@ export function createServerMetrics(registry: Registry): ServerMetrics {
   metrics.tcpConnections.set({ protocol: "grpc" }, 0);
   metrics.tcpConnectionsLimit.set({ protocol: "grpc" }, 0);
   return metrics;
+}
+
+/** The series one request updates, found once per method and route instead of four lookups per request. */
+export interface RouteSeries {
+  readonly inflight: GaugeChild;
+  readonly requestBytes: HistogramChild;
+  readonly responseBytes: HistogramChild;
+  /** `request_duration_seconds` for a response status (`ws` is always `false`). */
+  duration(status: number): HistogramChild;
+}
+
+/**
+ * The route series of `metrics`, by method and route. Methods are the ones Node's HTTP parser accepts (a fixed
+ * list), so the table stays small.
+ */
+export function routeSeriesTable(metrics: ServerMetrics): (method: string, route: RouteLabel) => RouteSeries {
+  // by method, then route: both are constant strings (Node's method table, our labels), hashed once
+  const table = new Map<string, Map<RouteLabel, RouteSeries>>();
+  return (method, route) => {
+    let byRoute = table.get(method);
+    if (byRoute === undefined) {
+      byRoute = new Map();
+      table.set(method, byRoute);
+    }
+    let series = byRoute.get(route);
+    if (series === undefined) {
+      const durations = new Map<number, HistogramChild>();
+      series = {
+        inflight: metrics.inflightRequests.child(method, route),
+        requestBytes: metrics.requestMessageBytes.child(method, route),
+        responseBytes: metrics.responseMessageBytes.child(method, route),
+        duration(status) {
+          let child = durations.get(status);
+          if (child === undefined) {
+            child = metrics.requestDuration.child(method, route, String(status), "false");
+            durations.set(status, child);
+          }
+          return child;
+        },
+      };
+      byRoute.set(route, series);
+    }
+    return series;
+  };
 }
 
 /** How an OTLP export arrived: OTLP/HTTP with a protobuf or a JSON body, or OTLP/gRPC. */

@@ -36,7 +36,7 @@ import { convertExport, formatPosition } from "../../../pyroscope/otlp/convert.t
 import { type ForwardedHeaders, isRetryable, type PushRequest } from "../../../pyroscope/receiver.ts";
 import { ingestAnswer } from "./answer.ts";
 import { handlerByLimit } from "./connect-handler.ts";
-import { answerDeadline, clientGoneSignal, forwardToAll, type LiveSettings, pickHeaders } from "./forward.ts";
+import { answerDeadline, forwardToAll, type LiveSettings, pickHeaders } from "./forward.ts";
 import { budgetedGzip, InflateReservation, withInflateReservation } from "./inflate.ts";
 import { type BodyResult, precheckBody, readBody, timeoutMessage } from "./limits.ts";
 import type { OtlpMetrics } from "./metrics.ts";
@@ -244,7 +244,7 @@ export function createOtlpHandler(
       }
       metrics.requests.inc({ protocol: json ? "http_json" : "http_protobuf" });
       const headers = pickHeaders(live.forwardHeaders, (name) => req.headers[name]);
-      const answer = await exportProfiles(live, request, clientGoneSignal(res), headers, metrics, logger);
+      const answer = await exportProfiles(live, request, ex.clientGoneSignal(), headers, metrics, logger);
       if (answer.kind === "error") {
         const retry: Record<string, string> =
           answer.retryAfter === undefined ? {} : { "Retry-After": answer.retryAfter };

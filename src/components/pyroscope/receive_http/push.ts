@@ -46,7 +46,7 @@ import type { ForwardedHeaders, PushRequest as SeriesRequest } from "../../../py
 import { type ComponentTap, NO_TAP } from "../../../runtime/livedebugging/hub.ts";
 import { pushError } from "./answer.ts";
 import { handlerByLimit } from "./connect-handler.ts";
-import { answerDeadline, clientGoneSignal, forwardToAll, type LiveSettings, pickHeaders } from "./forward.ts";
+import { answerDeadline, forwardToAll, type LiveSettings, pickHeaders } from "./forward.ts";
 import { budgetedBody, budgetedJsonOptions, InflateReservation, withInflateReservation } from "./inflate.ts";
 import { type BodyResult, precheckBody, readBody, timeoutMessage } from "./limits.ts";
 import { publishPush } from "./live.ts";
@@ -171,7 +171,7 @@ export function createPushHandler(
         const request = decodePush(result.body);
         if (request !== undefined) {
           const headers = pickHeaders(live.forwardHeaders, (name) => req.headers[name]);
-          const error = await forward(live, request, clientGoneSignal(res), headers);
+          const error = await forward(live, request, ex.clientGoneSignal(), headers);
           ex.responseBytes = await sendConnectUnary(req, res, error);
           return;
         }

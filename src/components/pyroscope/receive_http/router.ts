@@ -11,7 +11,7 @@
  */
 
 import type { Logger } from "pino";
-import type { RouteLabel, ServerMetrics } from "./metrics.ts";
+import { type RouteLabel, routeSeriesTable, type ServerMetrics } from "./metrics.ts";
 import type { NodeServerRequest, NodeServerResponse } from "./respond.ts";
 import { closeAfterResponse, sendEmpty, sendText } from "./respond.ts";
 
@@ -27,6 +27,49 @@ export interface Exchange {
   readonly expectsContinue: boolean;
   requestBytes: number;
   responseBytes: number;
+  /** An abort signal that fires when the client goes away before its response is complete. */
+  clientGoneSignal(): AbortSignal;
+}
+
+/**
+ * The router's exchange. The client-gone signal is made only when a handler asks for it, and fired from the
+ * router's one `close` listener on the response.
+ */
+class RoutedExchange implements Exchange {
+  readonly req: NodeServerRequest;
+  readonly res: NodeServerResponse;
+  readonly path: string;
+  readonly query: string;
+  readonly expectsContinue: boolean;
+  requestBytes = 0;
+  responseBytes = 0;
+  #gone: AbortController | undefined;
+
+  constructor(
+    req: NodeServerRequest,
+    res: NodeServerResponse,
+    path: string,
+    query: string,
+    expectsContinue: boolean,
+  ) {
+    this.req = req;
+    this.res = res;
+    this.path = path;
+    this.query = query;
+    this.expectsContinue = expectsContinue;
+  }
+
+  clientGoneSignal(): AbortSignal {
+    this.#gone ??= new AbortController();
+    return this.#gone.signal;
+  }
+
+  /** The response closed: when it was not complete, the client went away. */
+  closed(): void {
+    if (this.#gone !== undefined && !this.res.writableFinished) {
+      this.#gone.abort(new Error("client disconnected"));
+    }
+  }
 }
 
 /** A route's handler. Rejections are bugs: the router logs them and answers 500 if it still can. */
@@ -83,6 +126,8 @@ export function matchRoute(routes: Routes, method: string, path: string): Match 
 
 /** Go mux's `cleanPath`: `path.Clean`, keeping a trailing slash. */
 export function cleanPath(p: string): string {
+  // the usual case: rooted, no empty or dot segments
+  if (p.charCodeAt(0) === 0x2f && !p.includes("//") && !p.includes("/.")) return p;
   if (p === "") return "/";
   const rooted = p.startsWith("/") ? p : `/${p}`;
   const out: string[] = [];
@@ -102,6 +147,12 @@ export function cleanPath(p: string): string {
 /** Splits a request target into the decoded path and the raw query. */
 export function splitTarget(target: string): { path: string; rawPath: string; query: string } {
   let rest = target;
+  const q0 = target.indexOf("?");
+  const raw0 = q0 < 0 ? target : target.slice(0, q0);
+  if (target.charCodeAt(0) === 0x2f && !raw0.includes("%")) {
+    // origin-form without escapes in the path (what SDKs send): the path is its own decoding
+    return { path: raw0, rawPath: raw0, query: q0 < 0 ? "" : target.slice(q0 + 1) };
+  }
   if (!rest.startsWith("/")) {
     // absolute-form (`http://host/ingest?x`): keep only the path and query
     try {
@@ -125,23 +176,23 @@ export function splitTarget(target: string): { path: string; rawPath: string; qu
 
 /** Builds the request listener: routing, metrics, and a 500 for handler bugs. */
 export function createRouter(routes: Routes, metrics: ServerMetrics, logger: Logger): RequestListener {
+  const seriesOf = routeSeriesTable(metrics);
   return function route(req, res, expectsContinue) {
     const started = performance.now();
     const method = req.method ?? "";
     const { path, rawPath, query } = splitTarget(req.url ?? "/");
-    const exchange: Exchange = { req, res, path, query, expectsContinue, requestBytes: 0, responseBytes: 0 };
+    const exchange = new RoutedExchange(req, res, path, query, expectsContinue);
 
     const clean = cleanPath(path);
     const match: Match = clean !== path ? { route: "other" } : matchRoute(routes, method, path);
-    const route = match.route;
-    const inflight = metrics.inflightRequests.child(method, route);
-    inflight.inc();
+    const series = seriesOf(method, match.route);
+    series.inflight.inc();
     res.once("close", () => {
-      inflight.dec();
-      const seconds = (performance.now() - started) / 1000;
-      metrics.requestDuration.child(method, route, String(res.statusCode), "false").observe(seconds);
-      metrics.requestMessageBytes.child(method, route).observe(exchange.requestBytes);
-      metrics.responseMessageBytes.child(method, route).observe(exchange.responseBytes);
+      exchange.closed();
+      series.inflight.dec();
+      series.duration(res.statusCode).observe((performance.now() - started) / 1000);
+      series.requestBytes.observe(exchange.requestBytes);
+      series.responseBytes.observe(exchange.responseBytes);
     });
 
     if (clean !== path) {

@@ -207,14 +207,15 @@ export class ProtocolStack implements SocketSink {
   }
 
   #handle(req: NodeServerRequest, res: NodeServerResponse, expectsContinue: boolean): void {
-    if (req.httpVersionMajor < 2) {
+    const http1 = req.httpVersionMajor < 2;
+    if (http1) {
       if (this.#draining) res.setHeader("Connection", "close");
       this.#active.add(res);
-      res.once("close", () => this.#active.delete(res));
     }
     const writeTimeout = this.#config.server_write_timeout;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     if (writeTimeout > 0) {
-      const timer = setTimeout(() => {
+      timer = setTimeout(() => {
         if (res.writableEnded) return;
         this.#logger.warn(
           { path: req.url, timeoutMs: writeTimeout },
@@ -226,7 +227,13 @@ export class ProtocolStack implements SocketSink {
           req.socket.destroy();
         }
       }, writeTimeout);
-      res.once("close", () => clearTimeout(timer));
+    }
+    if (http1 || timer !== undefined) {
+      // one listener for both
+      res.once("close", () => {
+        if (timer !== undefined) clearTimeout(timer);
+        if (http1) this.#active.delete(res);
+      });
     }
     this.#listener(req, res, expectsContinue);
   }

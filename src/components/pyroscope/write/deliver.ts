@@ -39,14 +39,18 @@ export interface DeliveryOptions {
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<boolean>;
 }
 
-/** Runs `attempt` until it succeeds or the policy says stop. */
+/**
+ * Runs `attempt` until it succeeds or the policy says stop. `first` is the outcome of an attempt the caller
+ * already made (the loop then starts by judging it).
+ */
 export async function deliver(
   attempt: () => Promise<Outcome>,
   options: DeliveryOptions,
+  first?: Outcome,
 ): Promise<DeliveryResult> {
   const backoff = new Backoff(options.backoff, options.random);
-  for (;;) {
-    const result = await attempt();
+  for (let tried = first; ; tried = undefined) {
+    const result = tried ?? (await attempt());
     if (result.ok) return { ok: true, retries: backoff.numRetries };
     options.onFailedAttempt?.(result, backoff.numRetries);
     const stop = (): DeliveryResult => ({ ok: false, retries: backoff.numRetries, last: result });

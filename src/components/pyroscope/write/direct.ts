@@ -28,9 +28,9 @@ import {
   pushEvent,
 } from "../../../runtime/livedebugging/event.ts";
 import type { ComponentTap } from "../../../runtime/livedebugging/hub.ts";
-import { deliver } from "./deliver.ts";
+import { type DeliveryResult, deliver } from "./deliver.ts";
 import type { Endpoint } from "./endpoint.ts";
-import { ALL_ENDPOINTS, type LatencyType, type WriteMetrics } from "./metrics.ts";
+import type { EndpointSeries, WriteMetrics } from "./metrics.ts";
 import { prepareIngestQuery, preparePushLabels } from "./prepare.ts";
 import { shouldRetry } from "./retry.ts";
 
@@ -63,6 +63,11 @@ export class DirectWrite implements Receiver {
   readonly #ctx: DirectWriteContext;
   #inflight = 0;
   readonly #idleWaiters: (() => void)[] = [];
+  /** The abort of each call in flight: all aborted when the component stops (one listener on its lifetime). */
+  readonly #calls = new Set<AbortController>();
+  readonly #onStop = (): void => {
+    for (const call of this.#calls) call.abort();
+  };
 
   constructor(
     endpoints: readonly Endpoint[],
@@ -72,13 +77,14 @@ export class DirectWrite implements Receiver {
     this.#endpoints = endpoints;
     this.#external = external;
     this.#ctx = ctx;
+    ctx.lifetime.addEventListener("abort", this.#onStop, { once: true });
   }
 
   /** Push path (Alloy's `Append`): one series per request to every endpoint. */
   async push(request: PushRequest): Promise<Outcome> {
     const prepared = preparePushLabels(request.labels, this.#external);
     if (!prepared.ok) return prepared.outcome;
-    const stopTotal = this.#ctx.metrics.startTimer(ALL_ENDPOINTS, "push_total");
+    const started = performance.now();
     try {
       const call = {
         body: encodePushBody(prepared.value.value.toArray(), request.samples),
@@ -96,13 +102,13 @@ export class DirectWrite implements Receiver {
         (outcomes) => pushEvent(request, outcomes),
       );
     } finally {
-      stopTotal();
+      this.#ctx.metrics.totalLatency("push").observe((performance.now() - started) / 1000);
     }
   }
 
   /** Ingest path (Alloy's `AppendIngest`): the body as received, `name` rebuilt, to `<endpoint>/ingest`. */
   async ingest(request: IngestRequest): Promise<Outcome> {
-    const stopTotal = this.#ctx.metrics.startTimer(ALL_ENDPOINTS, "ingest_total");
+    const started = performance.now();
     try {
       const query = prepareIngestQuery(request.labels, request.query, this.#external);
       if (!query.ok) return query.outcome;
@@ -123,7 +129,7 @@ export class DirectWrite implements Receiver {
         (outcomes) => ingestEvent(request, outcomes),
       );
     } finally {
-      stopTotal();
+      this.#ctx.metrics.totalLatency("ingest").observe((performance.now() - started) / 1000);
     }
   }
 
@@ -135,51 +141,23 @@ export class DirectWrite implements Receiver {
     attempt: (ep: Endpoint, signal: AbortSignal) => Promise<Outcome>,
     event: (outcomes: readonly DeliveryOutcome[]) => ProfileEvent,
   ): Promise<Outcome> {
-    if (this.#endpoints.length === 0) return OK;
+    const endpoints = this.#endpoints;
+    if (endpoints.length === 0) return OK;
     const tap = this.#ctx.tap;
     const outcomes: DeliveryOutcome[] | undefined = tap.watched ? [] : undefined;
-    const { metrics, logger } = this.#ctx;
-    const link = linkSignals(caller.signal, this.#ctx.lifetime);
-    const signal = link.signal;
+    const call = this.#startCall(caller.signal);
     const failures: EndpointFailure[] = [];
     this.#inflight++;
     try {
       const one = async (ep: Endpoint): Promise<void> => {
-        const stopEndpoint = metrics.startTimer(ep.metricLabel, `${path}_endpoint` as LatencyType);
-        const result = await deliver(
-          async () => {
-            const stop = metrics.startTimer(ep.metricLabel, `${path}_downstream` as LatencyType);
-            try {
-              return await attempt(ep, signal);
-            } finally {
-              stop();
-            }
-          },
-          {
-            backoff: {
-              minBackoffMs: ep.args.min_backoff_period,
-              maxBackoffMs: ep.args.max_backoff_period,
-              maxRetries: ep.args.max_backoff_retries,
-            },
-            retryOnHttp429: ep.args.retry_on_http_429,
-            signal,
-            answerBy: caller.answerBy,
-            attemptTimeoutMs: ep.args.remote_timeout,
-            random: this.#ctx.random,
-            sleep: this.#ctx.sleep,
-            onFailedAttempt: (f, retries) =>
-              logger.debug(
-                { endpoint: ep.displayUrl, retries, err: f.message },
-                `failed to ${path} to endpoint`,
-              ),
-            onRetry: () => metrics.retries.child(ep.metricLabel).inc(),
-          },
-        );
+        const series = this.#ctx.metrics.series(ep.metricLabel, path);
+        const started = performance.now();
+        const result = await this.#deliverTo(path, ep, series, call.signal, caller.answerBy, attempt);
         outcomes?.push(outcomeAt(ep.metricLabel, result.ok ? OK : result.last));
         if (result.ok) {
-          metrics.sent(ep.metricLabel, bytes, profiles);
+          series.sent(bytes, profiles);
         } else {
-          metrics.dropped(ep.metricLabel, bytes, profiles);
+          series.dropped(bytes, profiles);
           const due =
             result.answerDueMs === undefined
               ? ""
@@ -187,20 +165,82 @@ export class DirectWrite implements Receiver {
           const text = `failed to ${path} to endpoint ${ep.displayUrl} (${result.retries} retries): ${result.last.message}${due}`;
           failures.push({ last: result.last, text, answerDueMs: result.answerDueMs });
         }
-        stopEndpoint();
+        series.endpointLatency.observe((performance.now() - started) / 1000);
       };
-      const endpoints = this.#endpoints;
       if (endpoints.length === 1) await one(endpoints[0]!);
       else await Promise.all(endpoints.map(one));
     } finally {
-      link.dispose();
+      call.end();
       this.#inflight--;
       if (this.#inflight === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
     }
     if (outcomes !== undefined) tap.publish(event(outcomes));
     if (failures.length === 0) return OK;
-    logger.warn({ err: joined(failures), sz: bytes, n: profiles }, PATH_LOG[path]);
+    this.#ctx.logger.warn({ err: joined(failures), sz: bytes, n: profiles }, PATH_LOG[path]);
     return combined(failures);
+  }
+
+  /**
+   * One endpoint's delivery: the first attempt straight away (the usual case ends there), then, when it failed,
+   * the retry loop, which starts from that failure.
+   */
+  async #deliverTo(
+    path: "push" | "ingest",
+    ep: Endpoint,
+    series: EndpointSeries,
+    signal: AbortSignal,
+    answerBy: number | undefined,
+    attempt: (ep: Endpoint, signal: AbortSignal) => Promise<Outcome>,
+  ): Promise<DeliveryResult> {
+    const timed = async (): Promise<Outcome> => {
+      const started = performance.now();
+      try {
+        return await attempt(ep, signal);
+      } finally {
+        series.downstreamLatency.observe((performance.now() - started) / 1000);
+      }
+    };
+    const first = await timed();
+    if (first.ok) return DELIVERED_AT_ONCE;
+    const logger = this.#ctx.logger;
+    return deliver(
+      timed,
+      {
+        backoff: ep.backoff,
+        retryOnHttp429: ep.args.retry_on_http_429,
+        signal,
+        answerBy,
+        attemptTimeoutMs: ep.args.remote_timeout,
+        random: this.#ctx.random,
+        sleep: this.#ctx.sleep,
+        onFailedAttempt: (f, retries) =>
+          logger.debug({ endpoint: ep.displayUrl, retries, err: f.message }, `failed to ${path} to endpoint`),
+        onRetry: () => series.retried(),
+      },
+      first,
+    );
+  }
+
+  /**
+   * The abort of one call: when the caller gives up (its client went away) or the component stops. One
+   * listener on the caller's signal; the component's stop reaches every call through one listener of its own.
+   */
+  #startCall(caller: AbortSignal | undefined): { readonly signal: AbortSignal; end(): void } {
+    const controller = new AbortController();
+    if (caller?.aborted || this.#ctx.lifetime.aborted) {
+      controller.abort();
+      return { signal: controller.signal, end: () => {} };
+    }
+    const abort = (): void => controller.abort();
+    caller?.addEventListener("abort", abort, { once: true });
+    this.#calls.add(controller);
+    return {
+      signal: controller.signal,
+      end: () => {
+        caller?.removeEventListener("abort", abort);
+        this.#calls.delete(controller);
+      },
+    };
   }
 
   /** Resolves once no call is in flight (immediately when idle); later calls are not tracked. */
@@ -213,34 +253,13 @@ export class DirectWrite implements Receiver {
 
   /** Closes every endpoint's connections (after in-flight requests). */
   async close(): Promise<void> {
+    this.#ctx.lifetime.removeEventListener("abort", this.#onStop);
     await Promise.allSettled(this.#endpoints.map((ep) => ep.close()));
   }
 }
 
-/**
- * A signal aborted when either input aborts. Unlike `AbortSignal.any`, the listener on the long-lived
- * component signal is removed when the call ends, so calls leave nothing behind on it.
- */
-function linkSignals(
-  caller: AbortSignal | undefined,
-  lifetime: AbortSignal,
-): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  const abort = (): void => controller.abort();
-  if (caller?.aborted || lifetime.aborted) {
-    controller.abort();
-    return { signal: controller.signal, dispose: () => {} };
-  }
-  caller?.addEventListener("abort", abort, { once: true });
-  lifetime.addEventListener("abort", abort, { once: true });
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      caller?.removeEventListener("abort", abort);
-      lifetime.removeEventListener("abort", abort);
-    },
-  };
-}
+/** The result of a delivery whose first attempt was accepted. */
+const DELIVERED_AT_ONCE: DeliveryResult = Object.freeze({ ok: true, retries: 0 });
 
 const PATH_LOG = { push: "Push", ingest: "AppendIngest" } as const;
 

@@ -42,7 +42,7 @@ import {
   type Outcome,
 } from "../../../pyroscope/receiver.ts";
 import type { EndpointArguments } from "./arguments.ts";
-import { retryAfterMs } from "./retry.ts";
+import { type BackoffConfig, retryAfterMs } from "./retry.ts";
 
 /** A push as every endpoint sends it: the encoded `PushRequest` and the pass-through headers. */
 export interface PushCall {
@@ -97,6 +97,8 @@ export class Endpoint {
   readonly metricLabel: string;
   /** The URL for messages and logs (password redacted). */
   readonly displayUrl: string;
+  /** The retry loop's backoff, from `min_backoff_period`, `max_backoff_period`, `max_backoff_retries`. */
+  readonly backoff: BackoffConfig;
   readonly #client: HttpClient;
   readonly #base: URL;
   readonly #headers: HeaderList;
@@ -118,6 +120,11 @@ export class Endpoint {
     this.#headers = headers;
     this.displayUrl = redactUrl(args.url);
     this.metricLabel = args.name !== "" ? args.name : this.displayUrl;
+    this.backoff = {
+      minBackoffMs: args.min_backoff_period,
+      maxBackoffMs: args.max_backoff_period,
+      maxRetries: args.max_backoff_retries,
+    };
     this.#ownHeaderNames = new Set([
       ...headers.names(),
       ...Object.keys(args.http_headers ?? {}).map((n) => n.toLowerCase()),

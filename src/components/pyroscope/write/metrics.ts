@@ -7,7 +7,12 @@
  * always uses the URL.
  */
 import { Counter, type Registry } from "prom-client";
-import { BoundCounter, BoundHistogram } from "../../../runtime/bound-metrics.ts";
+import {
+  BoundCounter,
+  BoundHistogram,
+  type CounterChild,
+  type HistogramChild,
+} from "../../../runtime/bound-metrics.ts";
 
 /** Go's `prometheus.DefBuckets`, which `pyroscope_write_latency` uses. */
 export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -23,6 +28,63 @@ export type LatencyType =
 
 /** The `endpoint` label value of the `*_total` latencies. */
 export const ALL_ENDPOINTS = "-";
+
+/**
+ * The series a delivery to one endpoint on one path updates, found once per endpoint (they change on every
+ * profile). Each is made on its first use, as prom-client and Go's client make a series on its first update.
+ */
+export class EndpointSeries {
+  readonly #metrics: WriteMetrics;
+  readonly #endpoint: string;
+  readonly #path: "push" | "ingest";
+  #endpointLatency: HistogramChild | undefined;
+  #downstreamLatency: HistogramChild | undefined;
+  #sentBytes: CounterChild | undefined;
+  #sentProfiles: CounterChild | undefined;
+  #droppedBytes: CounterChild | undefined;
+  #droppedProfiles: CounterChild | undefined;
+  #retries: CounterChild | undefined;
+
+  constructor(metrics: WriteMetrics, endpoint: string, path: "push" | "ingest") {
+    this.#metrics = metrics;
+    this.#endpoint = endpoint;
+    this.#path = path;
+  }
+
+  /** `<path>_endpoint` latency: the endpoint's whole delivery, retries included. */
+  get endpointLatency(): HistogramChild {
+    this.#endpointLatency ??= this.#metrics.latency.child(this.#endpoint, `${this.#path}_endpoint`);
+    return this.#endpointLatency;
+  }
+
+  /** `<path>_downstream` latency: one attempt. */
+  get downstreamLatency(): HistogramChild {
+    this.#downstreamLatency ??= this.#metrics.latency.child(this.#endpoint, `${this.#path}_downstream`);
+    return this.#downstreamLatency;
+  }
+
+  /** A delivery the endpoint accepted. */
+  sent(bytes: number, profiles: number): void {
+    this.#sentBytes ??= this.#metrics.sentBytes.child(this.#endpoint);
+    this.#sentProfiles ??= this.#metrics.sentProfiles.child(this.#endpoint);
+    this.#sentBytes.inc(bytes);
+    this.#sentProfiles.inc(profiles);
+  }
+
+  /** A delivery the endpoint finally did not accept. */
+  dropped(bytes: number, profiles: number): void {
+    this.#droppedBytes ??= this.#metrics.droppedBytes.child(this.#endpoint);
+    this.#droppedProfiles ??= this.#metrics.droppedProfiles.child(this.#endpoint);
+    this.#droppedBytes.inc(bytes);
+    this.#droppedProfiles.inc(profiles);
+  }
+
+  /** A retry is about to start. */
+  retried(): void {
+    this.#retries ??= this.#metrics.retries.child(this.#endpoint);
+    this.#retries.inc();
+  }
+}
 
 /** The write metrics of one component instance. */
 export class WriteMetrics {
@@ -81,6 +143,30 @@ export class WriteMetrics {
       help: "Total number of bytes uploaded to the debug info endpoint",
       registers,
     });
+  }
+
+  readonly #series = { push: new Map<string, EndpointSeries>(), ingest: new Map<string, EndpointSeries>() };
+  readonly #totals: { push?: HistogramChild; ingest?: HistogramChild } = {};
+
+  /** The series of `endpoint` on `path`. */
+  series(endpoint: string, path: "push" | "ingest"): EndpointSeries {
+    const byEndpoint = this.#series[path];
+    let series = byEndpoint.get(endpoint);
+    if (series === undefined) {
+      series = new EndpointSeries(this, endpoint, path);
+      byEndpoint.set(endpoint, series);
+    }
+    return series;
+  }
+
+  /** The `<path>_total` latency series (endpoint `-`): a whole call, every endpoint. */
+  totalLatency(path: "push" | "ingest"): HistogramChild {
+    let child = this.#totals[path];
+    if (child === undefined) {
+      child = this.latency.child(ALL_ENDPOINTS, `${path}_total`);
+      this.#totals[path] = child;
+    }
+    return child;
   }
 
   /** Starts a latency measurement; call the result when the operation ends. */

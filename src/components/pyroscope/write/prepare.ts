@@ -51,7 +51,7 @@ export function prepareIngestQuery(
   const name = ingestName(labels, external);
   if (!name.ok) return name;
   const { value, tenant } = name.value;
-  return { ok: true, value: { value: query.withName(value).toCanonicalString(), tenant } };
+  return { ok: true, value: { value: query.canonicalWithName(value), tenant } };
 }
 
 /**
