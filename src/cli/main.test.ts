@@ -52,6 +52,21 @@ describe("the command line a newcomer meets", () => {
     }
   });
 
+  it("run and validate refuse a --config.format other than alloy, before reading the config", async () => {
+    for (const command of ["run", "validate"]) {
+      const { code, stderr } = await cli(
+        command,
+        "--config.format=otelcol",
+        join(tmpdir(), "profile-relay-no-such-config.alloy"),
+      );
+      assert.equal(code, 1);
+      assert.equal(
+        stderr,
+        'Error: --config.format=otelcol is not supported by profile-relay (only "alloy" is)\n',
+      );
+    }
+  });
+
   it("run with a path that cannot be read fails before listening", async (t) => {
     // The agent's address is taken: had run listened first, it would fail with "failed to listen".
     const busy = createServer();
