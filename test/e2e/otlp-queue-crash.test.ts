@@ -13,7 +13,8 @@ import { toBinary } from "@bufbuild/protobuf";
 import { ExportProfilesServiceRequestSchema } from "../../src/pyroscope/gen/opentelemetry/proto/collector/profiles/v1development/profiles_service_pb.ts";
 import { OtlpBuilder, viewPprof } from "../../src/pyroscope/otlp/testkit.ts";
 import { type RecordedRequest, startFakePyroscope } from "../support/fake-pyroscope.ts";
-import { freePort, queuedRelayConfig, startRelay, stopAll, until } from "../support/relay-process.ts";
+import { freePort } from "../support/free-port.ts";
+import { queuedRelayConfig, startRelay, stopAll, until } from "../support/relay-process.ts";
 
 const EXPORTS = 20;
 

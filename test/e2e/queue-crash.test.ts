@@ -14,7 +14,8 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { PushRequestSchema } from "../../src/pyroscope/gen/push/v1/push_pb.ts";
 import { type RecordedRequest, startFakePyroscope } from "../support/fake-pyroscope.ts";
 import { readFixture } from "../support/fixtures.ts";
-import { freePort, queuedRelayConfig, startRelay, stopAll, until } from "../support/relay-process.ts";
+import { freePort } from "../support/free-port.ts";
+import { queuedRelayConfig, startRelay, stopAll, until } from "../support/relay-process.ts";
 
 const KILLS = 4;
 const WORKERS = 4;

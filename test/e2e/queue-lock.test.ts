@@ -9,7 +9,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { freePort, startRelay, stopAll, until } from "../support/relay-process.ts";
+import { freePort } from "../support/free-port.ts";
+import { startRelay, stopAll, until } from "../support/relay-process.ts";
 
 after(() => stopAll());
 const cleanup: (() => Promise<unknown>)[] = [];

@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { startFakePyroscope } from "../support/fake-pyroscope.ts";
 import { readFixture } from "../support/fixtures.ts";
+import { freePort } from "../support/free-port.ts";
 import {
-  freePort,
   queuedRelayConfig,
   startRelay,
   stopAll,

@@ -14,7 +14,8 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type RecordedRequest, startFakePyroscope } from "../support/fake-pyroscope.ts";
-import { freePort, queuedRelayConfig, until } from "../support/relay-process.ts";
+import { freePort } from "../support/free-port.ts";
+import { queuedRelayConfig, until } from "../support/relay-process.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const NODE = join(ROOT, "node_modules/.bin/node");

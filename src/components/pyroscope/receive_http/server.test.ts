@@ -10,6 +10,7 @@ import { after, before, describe, test } from "node:test";
 import { connect as tlsConnect } from "node:tls";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
+import { freePort } from "../../../../test/support/free-port.ts";
 import { PusherService } from "../../../pyroscope/gen/push/v1/push_pb.ts";
 import { failure, OK, type Outcome } from "../../../pyroscope/receiver.ts";
 import { Secret } from "../../../syntax/value.ts";
@@ -49,14 +50,6 @@ async function openSocket(
     socket.once("error", reject);
   });
   return { socket, received: () => data, closed: () => closed };
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 const GET_ROOT = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
