@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import { type LsGroup, lsCommand } from "../src/cli/ls.ts";
 import { validateCommand } from "../src/cli/validate.ts";
 import { assemble, listCaptures, loadCapture } from "../src/components/pyroscope/capture/catalog.ts";
+import { runCommand } from "./support/cli-io.ts";
 import { readFixture } from "./support/fixtures.ts";
 import { summarizePprof } from "./support/pprof.ts";
 
@@ -57,26 +58,6 @@ async function until<T>(what: string, probe: () => Promise<T | undefined> | T | 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-}
-
-/** Runs a command in process and returns its exit code and output. */
-async function inProcess(
-  command: typeof lsCommand,
-  argv: readonly string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const code = await command(argv, {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    readStdin: async () => "",
-    stderrIsTTY: false,
-  });
-  return { code, stdout, stderr };
 }
 
 /** A port nothing listens on. */
@@ -136,7 +117,7 @@ describe("first run: npm start, then npm run demo", () => {
   });
 
   it("the default config validates", async () => {
-    const result = await inProcess(validateCommand, [DEFAULT_CONFIG]);
+    const result = await runCommand(validateCommand, [DEFAULT_CONFIG]);
     assert.deepEqual(result, { code: 0, stdout: "", stderr: "" });
   });
 
@@ -170,7 +151,7 @@ describe("first run: npm start, then npm run demo", () => {
       },
     );
     assert.equal(res.status, 200, await res.text());
-    const ls = await inProcess(lsCommand, ["--json", captureDir]);
+    const ls = await runCommand(lsCommand, ["--json", captureDir]);
     assert.equal(ls.code, 0, ls.stderr);
     const groups = (JSON.parse(ls.stdout) as { groups: LsGroup[] }).groups;
     const group = groups.find((g) => g.service === "first-run-app");

@@ -4,24 +4,11 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import type { CliIO } from "./io.ts";
+import { type CommandRun, runCommand } from "../../test/support/cli-io.ts";
 import { main } from "./main.ts";
 
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIO = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    readStdin: async () => "",
-    stderrIsTTY: false,
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
+function cli(...argv: string[]): Promise<CommandRun> {
+  return runCommand(main, argv);
 }
 
 describe("the command line a newcomer meets", () => {

@@ -1,5 +1,5 @@
 /** A `CliIO` that records what a command writes, for tests that run a command in-process. */
-import type { CliIO } from "../../src/cli/io.ts";
+import type { CliIO, Command } from "../../src/cli/io.ts";
 
 export interface CapturedIO {
   readonly io: CliIO;
@@ -33,4 +33,28 @@ export function captureIO(tty = false): CapturedIO {
     err: () => err.join(""),
     all: () => all.join(""),
   };
+}
+
+/** What a command run in process returned and wrote. */
+export interface CommandRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `command` (`main`, or one subcommand) in process with `argv`, empty standard input and no terminal. */
+export async function runCommand(command: Command, argv: readonly string[]): Promise<CommandRun> {
+  const captured = captureIO();
+  const code = await command(argv, captured.io);
+  return { code, stdout: captured.out(), stderr: captured.err() };
+}
+
+/** As `runCommand`, with what the command wrote to both outputs as one text, in the order it was written. */
+export async function runCommandMerged(
+  command: Command,
+  argv: readonly string[],
+): Promise<{ readonly code: number; readonly output: string }> {
+  const captured = captureIO();
+  const code = await command(argv, captured.io);
+  return { code, output: captured.all() };
 }

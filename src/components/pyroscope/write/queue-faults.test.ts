@@ -8,6 +8,7 @@ import { mkdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises"
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { fileCleanup, makeTempDir } from "../../../../test/support/cleanup.ts";
+import { runCommandMerged } from "../../../../test/support/cli-io.ts";
 import {
   type SwitchableBackend,
   startSwitchableBackend,
@@ -101,18 +102,8 @@ describe("queue folder faults", () => {
         block("c", join(dir, "link")) +
         block("d", join(dir, "other")),
     );
-    let out = "";
-    const io = {
-      stdout: (t: string) => {
-        out += t;
-      },
-      stderr: (t: string) => {
-        out += t;
-      },
-      readStdin: async () => "",
-      stderrIsTTY: false,
-    };
-    assert.equal(await main(["validate", config], io), 1);
+    const { code, output: out } = await runCommandMerged(main, ["validate", config]);
+    assert.equal(code, 1);
     const errors = out.split("\n").filter((l) => l.startsWith("Error: /"));
     assert.equal(errors.length, 2, out);
     assert.match(
