@@ -6,12 +6,12 @@
  * Every profile that got a 200 must arrive (at-least-once); duplicates are reported.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { PushRequestSchema } from "../../src/pyroscope/gen/push/v1/push_pb.ts";
+import { fileCleanup, makeTempDir } from "../support/cleanup.ts";
 import { type RecordedRequest, startFakePyroscope } from "../support/fake-pyroscope.ts";
 import { readFixture } from "../support/fixtures.ts";
 import { freePort } from "../support/free-port.ts";
@@ -20,11 +20,8 @@ import { queuedRelayConfig, startRelay, stopAll, until } from "../support/relay-
 const KILLS = 4;
 const WORKERS = 4;
 
-const cleanup: (() => Promise<unknown>)[] = [];
-after(async () => {
-  await stopAll();
-  for (const c of cleanup.reverse()) await c().catch(() => {});
-});
+after(() => stopAll()); // the relays first: they write into the folders
+const cleanup = fileCleanup();
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -39,8 +36,7 @@ function idOf(r: RecordedRequest): string {
 
 describe("durable queue: SIGKILL under load", () => {
   it("every profile that got a 200 arrives once the backend is up", { timeout: 90_000 }, async (t) => {
-    const dir = await mkdtemp(join(tmpdir(), "profile-relay-crash-"));
-    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const dir = await makeTempDir(cleanup, "profile-relay-crash-");
 
     let up = false;
     const arrived = new Map<string, number>();
@@ -52,7 +48,7 @@ describe("durable queue: SIGKILL under load", () => {
         return undefined;
       },
     });
-    cleanup.push(() => backend.close());
+    cleanup.after(() => backend.close());
 
     const port = await freePort();
     const config = join(dir, "config.alloy");
