@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { makeTempDir } from "../../test/support/cleanup.ts";
 import { type CommandRun, runCommand } from "../../test/support/cli-io.ts";
 import { main } from "./main.ts";
 
@@ -73,8 +74,7 @@ describe("the command line a newcomer meets", () => {
   });
 
   it("run on a busy agent address names --server.http.listen-addr", async (t) => {
-    const dir = await mkdtemp(join(tmpdir(), "profile-relay-busy-"));
-    t.after(() => rm(dir, { recursive: true, force: true }));
+    const dir = await makeTempDir(t, "profile-relay-busy-");
     const config = join(dir, "empty.alloy");
     await writeFile(config, "");
     const busy = createServer();
