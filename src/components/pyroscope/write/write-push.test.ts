@@ -6,6 +6,7 @@ import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { testCertificates } from "../../../../test/support/certs.ts";
 import { headerValues, startFakePyroscope } from "../../../../test/support/fake-pyroscope.ts";
+import { startWriteToFake } from "../../../../test/support/write-to-fake.ts";
 import { USER_AGENT } from "../../../http/user-agent.ts";
 import { PusherService, type PushRequest as PushMessage } from "../../../pyroscope/gen/push/v1/push_pb.ts";
 import { IngestQuery } from "../../../pyroscope/ingest-query.ts";
@@ -189,10 +190,7 @@ describe("pyroscope.write push path", () => {
   });
 
   test("invalid labels are rejected before any request, and no metric moves (Test_Write_FanOut_ValidateLabels)", async () => {
-    const fake = await startFakePyroscope();
-    after(() => fake.close());
-    const w = await startWrite(writeArgs({ endpoint: [endpointArgs({ url: fake.url })] }));
-    after(() => w.stop());
+    const { fake, w } = await startWriteToFake({ after });
     const cases: [Record<string, string>, string][] = [
       [{}, "invalid labels in profile: service name is required"],
       [
@@ -244,12 +242,13 @@ describe("pyroscope.write push path", () => {
   });
 
   test("a permanent Connect error is not retried and is rejected with its status and message", async () => {
-    const fake = await startFakePyroscope({
-      respond: () => ({ connectCode: "invalid_argument", message: "invalid labels 'x' with error: bad" }),
-    });
-    after(() => fake.close());
-    const w = await startWrite(writeArgs({ endpoint: [endpointArgs({ url: fake.url, ...FAST })] }));
-    after(() => w.stop());
+    const { fake, w } = await startWriteToFake(
+      { after },
+      {
+        respond: () => ({ connectCode: "invalid_argument", message: "invalid labels 'x' with error: bad" }),
+      },
+      FAST,
+    );
     assert.deepEqual(await w.receiver.push(series({ __name__: "x" })), {
       ok: false,
       code: Code.InvalidArgument,
@@ -360,10 +359,11 @@ describe("pyroscope.write push path", () => {
   });
 
   test("a connection reset is retried (transport errors are unavailable)", async () => {
-    const fake = await startFakePyroscope({ respond: (r) => (r.index === 0 ? { reset: true } : {}) });
-    after(() => fake.close());
-    const w = await startWrite(writeArgs({ endpoint: [endpointArgs({ url: fake.url, ...FAST })] }));
-    after(() => w.stop());
+    const { fake, w } = await startWriteToFake(
+      { after },
+      { respond: (r) => (r.index === 0 ? { reset: true } : {}) },
+      FAST,
+    );
     assert.deepEqual(await w.receiver.push(series({ __name__: "x" })), { ok: true });
     assert.equal(fake.pushes.length, 2);
   });
@@ -426,10 +426,7 @@ describe("pyroscope.write push path", () => {
   });
 
   test("the caller's signal stops the retry loop: canceled, not retried further", async () => {
-    const fake = await startFakePyroscope({ respond: () => ({ hang: true }) });
-    after(() => fake.close());
-    const w = await startWrite(writeArgs({ endpoint: [endpointArgs({ url: fake.url })] }));
-    after(() => w.stop());
+    const { fake, w } = await startWriteToFake({ after }, { respond: () => ({ hang: true }) });
     const controller = new AbortController();
     const pending = w.receiver.push({ ...series({ __name__: "x" }), signal: controller.signal });
     await fake.waitFor(1);
@@ -494,10 +491,7 @@ describe("pyroscope.write push path", () => {
   });
 
   test("a configuration that cannot work is rejected and the previous one stays", async () => {
-    const fake = await startFakePyroscope();
-    after(() => fake.close());
-    const w = await startWrite(writeArgs({ endpoint: [endpointArgs({ url: fake.url })] }));
-    after(() => w.stop());
+    const { fake, w } = await startWriteToFake({ after });
     await assert.rejects(
       w.component.update(
         writeArgs({
