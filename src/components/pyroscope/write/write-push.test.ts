@@ -6,6 +6,7 @@ import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { testCertificates } from "../../../../test/support/certs.ts";
 import { headerValues, startFakePyroscope } from "../../../../test/support/fake-pyroscope.ts";
+import { tlsConfig } from "../../../../test/support/http-config.ts";
 import { startWriteToFake } from "../../../../test/support/write-to-fake.ts";
 import { USER_AGENT } from "../../../http/user-agent.ts";
 import { PusherService, type PushRequest as PushMessage } from "../../../pyroscope/gen/push/v1/push_pb.ts";
@@ -496,7 +497,7 @@ describe("pyroscope.write push path", () => {
       w.component.update(
         writeArgs({
           endpoint: [
-            endpointArgs({ url: fake.url, tls_config: tlsArgs({ ca_file: "/nonexistent/ca.pem" }) }),
+            endpointArgs({ url: fake.url, tls_config: tlsConfig({ ca_file: "/nonexistent/ca.pem" }) }),
           ],
         }),
       ),
@@ -524,7 +525,7 @@ describe("pyroscope.write push path", () => {
             url: fake.url,
             ...FAST,
             bearer_token: new Secret("tok"),
-            tls_config: tlsArgs({
+            tls_config: tlsConfig({
               ca_pem: certs.ca,
               cert_file: certs.client.certFile,
               key_file: certs.client.keyFile,
@@ -584,18 +585,3 @@ describe("pyroscope.write push path", () => {
     assert.equal(outcome.ok, false);
   });
 });
-
-function tlsArgs(overrides: Record<string, unknown>) {
-  return {
-    ca_pem: undefined,
-    ca_file: undefined,
-    cert_pem: undefined,
-    cert_file: undefined,
-    key_pem: undefined,
-    key_file: undefined,
-    server_name: undefined,
-    insecure_skip_verify: false,
-    min_version: undefined,
-    ...overrides,
-  };
-}
