@@ -13,6 +13,7 @@ import { readFixture } from "../support/fixtures.ts";
 import { freePort } from "../support/free-port.ts";
 import {
   queuedRelayConfig,
+  SLOW_MS,
   startRelay,
   stopAll,
   until,
@@ -24,8 +25,6 @@ after(() => stopAll()); // the relays first: they write into the folders
 const cleanup = fileCleanup();
 
 const PPROF = readFixture("pprof/go-cpu.pb.gz");
-/** How long a step that starts or stops processes may take on a loaded machine (never a measure of speed). */
-const SLOW_MS = 60_000;
 
 /** The `seq` label of an upload as the backend received it (`name=workers.cpu{seq=N}`). */
 function seqOf(query: string): number | undefined {

@@ -14,6 +14,7 @@ import { startFakePyroscope } from "../support/fake-pyroscope.ts";
 import { readFixture } from "../support/fixtures.ts";
 import {
   type RelayProcess,
+  SLOW_MS,
   startRelay,
   stopAll,
   until,
@@ -25,8 +26,6 @@ after(() => stopAll()); // the relays first: they write into the folders
 const cleanup = fileCleanup();
 
 const PPROF = readFixture("pprof/go-cpu.pb.gz");
-/** How long a step that starts or stops processes may take on a loaded machine (never a measure of speed). */
-const SLOW_MS = 60_000;
 
 async function get(base: string, path: string): Promise<{ status: number; body: string }> {
   const res = await fetch(`${base}${path}`);

@@ -12,6 +12,9 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const NODE = join(ROOT, "node_modules/.bin/node");
 const MAIN = join(ROOT, "src/cli/main.ts");
 
+/** How long a step that starts or stops processes may take on a loaded machine (never a measure of speed). */
+export const SLOW_MS = 60_000;
+
 /** A relay child process. */
 export interface RelayProcess {
   readonly process: ChildProcess;
