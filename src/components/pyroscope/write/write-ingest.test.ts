@@ -296,14 +296,11 @@ describe("pyroscope.write ingest path: request details", () => {
   });
 
   test("a hanging server times out per attempt; the error is Go's", async () => {
-    const fake = await startFakePyroscope({ respond: () => ({ hang: true }) });
-    after(() => fake.close());
-    const w = await startWrite(
-      writeArgs({
-        endpoint: [endpointArgs({ url: fake.url, ...FAST, remote_timeout: 50, max_backoff_retries: 2 })],
-      }),
+    const { fake, w } = await startWriteToFake(
+      { after },
+      { respond: () => ({ hang: true }) },
+      { ...FAST, remote_timeout: 50, max_backoff_retries: 2 },
     );
-    after(() => w.stop());
     const outcome = await w.receiver.ingest(profile({ __name__: "x" }, { query: IngestQuery.parse("") }));
     assert.equal(outcome.ok, false);
     assert.equal(
@@ -324,12 +321,11 @@ describe("pyroscope.write ingest path: request details", () => {
   });
 
   test("Retry-After on a 503 is reported and honoured", async () => {
-    const fake = await startFakePyroscope({ respond: () => ({ status: 503, retryAfter: 0, body: "busy" }) });
-    after(() => fake.close());
-    const w = await startWrite(
-      writeArgs({ endpoint: [endpointArgs({ url: fake.url, ...FAST, max_backoff_retries: 2 })] }),
+    const { w } = await startWriteToFake(
+      { after },
+      { respond: () => ({ status: 503, retryAfter: 0, body: "busy" }) },
+      { ...FAST, max_backoff_retries: 2 },
     );
-    after(() => w.stop());
     const outcome = await w.receiver.ingest(profile({ __name__: "x" }));
     assert.equal(!outcome.ok ? outcome.retryAfterMs : -1, 0);
   });

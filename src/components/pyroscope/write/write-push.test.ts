@@ -291,12 +291,7 @@ describe("pyroscope.write push path", () => {
   });
 
   test("503 then 200: retried, delivered once, metrics count one retry and one send", async () => {
-    const fake = await startFakePyroscope({ failFirst: 1 });
-    after(() => fake.close());
-    const w = await startWrite(
-      writeArgs({ endpoint: [endpointArgs({ url: fake.url, ...FAST, name: "primary" })] }),
-    );
-    after(() => w.stop());
+    const { fake, w } = await startWriteToFake({ after }, { failFirst: 1 }, { ...FAST, name: "primary" });
     assert.deepEqual(await w.receiver.push(series({ __name__: "x" })), { ok: true });
     assert.equal(fake.pushes.length, 2);
     assert.equal(await w.metric("pyroscope_write_retries_total", { endpoint: "primary" }), 1);
@@ -315,26 +310,22 @@ describe("pyroscope.write push path", () => {
   });
 
   test("a hanging server: each attempt times out after remote_timeout and is retried", async () => {
-    const fake = await startFakePyroscope({ respond: (r) => (r.index < 2 ? { hang: true } : {}) });
-    after(() => fake.close());
-    const w = await startWrite(
-      writeArgs({ endpoint: [endpointArgs({ url: fake.url, ...FAST, remote_timeout: 100 })] }),
+    const { fake, w } = await startWriteToFake(
+      { after },
+      { respond: (r) => (r.index < 2 ? { hang: true } : {}) },
+      { ...FAST, remote_timeout: 100 },
     );
-    after(() => w.stop());
     assert.deepEqual(await w.receiver.push(series({ __name__: "x" })), { ok: true });
     assert.equal(fake.pushes.length, 3);
     assert.equal(fake.pushes[0]?.headers["connect-timeout-ms"], "100");
   });
 
   test("timeouts exhausted: Alloy's deadline message", async () => {
-    const fake = await startFakePyroscope({ respond: () => ({ hang: true }) });
-    after(() => fake.close());
-    const w = await startWrite(
-      writeArgs({
-        endpoint: [endpointArgs({ url: fake.url, ...FAST, remote_timeout: 50, max_backoff_retries: 2 })],
-      }),
+    const { fake, w } = await startWriteToFake(
+      { after },
+      { respond: () => ({ hang: true }) },
+      { ...FAST, remote_timeout: 50, max_backoff_retries: 2 },
     );
-    after(() => w.stop());
     const outcome = await w.receiver.push(series({ __name__: "x" }));
     assert.deepEqual(outcome, {
       ok: false,
@@ -346,14 +337,11 @@ describe("pyroscope.write push path", () => {
   });
 
   test("remote_timeout = 0 fails every attempt at once (Alloy: instant deadline), without a request", async () => {
-    const fake = await startFakePyroscope();
-    after(() => fake.close());
-    const w = await startWrite(
-      writeArgs({
-        endpoint: [endpointArgs({ url: fake.url, ...FAST, remote_timeout: 0, max_backoff_retries: 2 })],
-      }),
+    const { fake, w } = await startWriteToFake(
+      { after },
+      {},
+      { ...FAST, remote_timeout: 0, max_backoff_retries: 2 },
     );
-    after(() => w.stop());
     const outcome = await w.receiver.push(series({ __name__: "x" }));
     assert.equal(outcome.ok, false);
     assert.equal(fake.pushes.length, 0);
@@ -413,14 +401,13 @@ describe("pyroscope.write push path", () => {
   });
 
   test("retryAfterMs is reported when the endpoint gives up on a 429", async () => {
-    const fake = await startFakePyroscope({
-      respond: () => ({ connectCode: "resource_exhausted", retryAfter: 7, message: "rate" }),
-    });
-    after(() => fake.close());
-    const w = await startWrite(
-      writeArgs({ endpoint: [endpointArgs({ url: fake.url, retry_on_http_429: false })] }),
+    const { w } = await startWriteToFake(
+      { after },
+      {
+        respond: () => ({ connectCode: "resource_exhausted", retryAfter: 7, message: "rate" }),
+      },
+      { retry_on_http_429: false },
     );
-    after(() => w.stop());
     const outcome = await w.receiver.push(series({ __name__: "x" }));
     assert.equal(outcome.ok, false);
     assert.equal(!outcome.ok ? outcome.retryAfterMs : 0, 7000);
