@@ -9,12 +9,11 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { create, toBinary } from "@bufbuild/protobuf";
-import { PushRequestSchema } from "../../src/pyroscope/gen/push/v1/push_pb.ts";
 import { fileCleanup, makeTempDir } from "../support/cleanup.ts";
 import { type RecordedRequest, startFakePyroscope } from "../support/fake-pyroscope.ts";
 import { readFixture } from "../support/fixtures.ts";
 import { freePort } from "../support/free-port.ts";
+import { pushRequestBody } from "../support/push-request.ts";
 import { queuedRelayConfig, startRelay, stopAll, until } from "../support/relay-process.ts";
 
 const KILLS = 4;
@@ -75,20 +74,7 @@ describe("durable queue: SIGKILL under load", () => {
             if (res.status === 200) acked.add(id);
           } else {
             const id = `push-${w}-${n}`;
-            const body = toBinary(
-              PushRequestSchema,
-              create(PushRequestSchema, {
-                series: [
-                  {
-                    labels: [
-                      { name: "__name__", value: "process_cpu" },
-                      { name: "service_name", value: "crash-app" },
-                    ],
-                    samples: [{ ID: id, rawProfile: pprof }],
-                  },
-                ],
-              }),
-            );
+            const body = pushRequestBody({ __name__: "process_cpu", service_name: "crash-app" }, pprof, id);
             const res = await fetch(`${base}/push.v1.PusherService/Push`, {
               method: "POST",
               headers: { "content-type": "application/proto" },

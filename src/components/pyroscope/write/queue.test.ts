@@ -9,6 +9,7 @@ import { after, describe, test } from "node:test";
 import { Code } from "@connectrpc/connect";
 import { fileCleanup, makeTempDir } from "../../../../test/support/cleanup.ts";
 import { type RecordedRequest, startFakePyroscope } from "../../../../test/support/fake-pyroscope.ts";
+import { pushRequestBody } from "../../../../test/support/push-request.ts";
 import {
   type SwitchableBackend,
   startSwitchableBackend,
@@ -433,22 +434,7 @@ describe("a full queue seen by SDKs through pyroscope.receive_http", () => {
     assert.equal(res?.status, 429);
     assert.equal(res?.headers.get("retry-after"), "1");
 
-    const { create, toBinary } = await import("@bufbuild/protobuf");
-    const { PushRequestSchema } = await import("../../../pyroscope/gen/push/v1/push_pb.ts");
-    const body = toBinary(
-      PushRequestSchema,
-      create(PushRequestSchema, {
-        series: [
-          {
-            labels: [
-              { name: "__name__", value: "process_cpu" },
-              { name: "service_name", value: "app" },
-            ],
-            samples: [{ ID: "x", rawProfile: new Uint8Array(3000) }],
-          },
-        ],
-      }),
-    );
+    const body = pushRequestBody({ __name__: "process_cpu", service_name: "app" }, new Uint8Array(3000), "x");
     const push = await fetch(`${receiver.url}/push.v1.PusherService/Push`, {
       method: "POST",
       headers: { "content-type": "application/proto" },

@@ -7,14 +7,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { inspect } from "node:util";
-import { create, toBinary } from "@bufbuild/protobuf";
 import { startLoadedAgent } from "../../../../test/support/agent.ts";
 import { testCertificates } from "../../../../test/support/certs.ts";
 import { runCommandMerged } from "../../../../test/support/cli-io.ts";
 import { startFakePyroscope } from "../../../../test/support/fake-pyroscope.ts";
 import { freePort } from "../../../../test/support/free-port.ts";
+import { pushRequestBody } from "../../../../test/support/push-request.ts";
 import { main } from "../../../cli/main.ts";
-import { PushRequestSchema } from "../../../pyroscope/gen/push/v1/push_pb.ts";
 import { IngestQuery } from "../../../pyroscope/ingest-query.ts";
 import { Labels } from "../../../pyroscope/labels.ts";
 import { encodeBody } from "../../../runtime/alloyjson.ts";
@@ -254,20 +253,7 @@ pyroscope.write "w" {
       req.on("error", reject);
       req.end(body);
     });
-  const push = toBinary(
-    PushRequestSchema,
-    create(PushRequestSchema, {
-      series: [
-        {
-          labels: [
-            { name: "__name__", value: "process_cpu" },
-            { name: "service_name", value: "svc" },
-          ],
-          samples: [{ rawProfile: new Uint8Array([1, 2, 3]) }],
-        },
-      ],
-    }),
-  );
+  const push = pushRequestBody({ __name__: "process_cpu", service_name: "svc" }, new Uint8Array([1, 2, 3]));
   const base = `http://127.0.0.1:${agent.address.port}`;
   const get = async (p: string) => (await fetch(`${base}${p}`)).text();
   const surfaces: Record<string, string> = {

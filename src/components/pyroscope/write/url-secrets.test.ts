@@ -3,13 +3,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { create, toBinary } from "@bufbuild/protobuf";
 import { startLoadedAgent } from "../../../../test/support/agent.ts";
 import { runCommandMerged } from "../../../../test/support/cli-io.ts";
 import { startFakePyroscope } from "../../../../test/support/fake-pyroscope.ts";
 import { freePort } from "../../../../test/support/free-port.ts";
+import { pushRequestBody } from "../../../../test/support/push-request.ts";
 import { main } from "../../../cli/main.ts";
-import { PushRequestSchema } from "../../../pyroscope/gen/push/v1/push_pb.ts";
 
 const PASSWORD = "pAss-Wd7Q";
 const TOKEN = "t0ken-Zk3";
@@ -63,20 +62,7 @@ pyroscope.write "w" {
   const { agent, path, logs } = await startLoadedAgent({ dir, config });
   after(() => agent.shutdown());
 
-  const push = toBinary(
-    PushRequestSchema,
-    create(PushRequestSchema, {
-      series: [
-        {
-          labels: [
-            { name: "__name__", value: "process_cpu" },
-            { name: "service_name", value: "svc" },
-          ],
-          samples: [{ rawProfile: new Uint8Array([1, 2, 3]) }],
-        },
-      ],
-    }),
-  );
+  const push = pushRequestBody({ __name__: "process_cpu", service_name: "svc" }, new Uint8Array([1, 2, 3]));
   const relay = `http://127.0.0.1:${port}`;
   const answers = [
     await fetch(`${relay}/push.v1.PusherService/Push`, {
