@@ -20,12 +20,12 @@ import { assemble, listCaptures, loadCapture } from "../src/components/pyroscope
 import { runCommand } from "./support/cli-io.ts";
 import { readFixture } from "./support/fixtures.ts";
 import { summarizePprof } from "./support/pprof.ts";
+import { until } from "./support/until.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const NODE = process.execPath;
 const DEFAULT_CONFIG = join(ROOT, "examples/default.alloy");
 const DEMO = join(ROOT, "examples/demo/demo.ts");
-const STEP_TIMEOUT_MS = 20_000;
 
 interface Child {
   readonly process: ChildProcess;
@@ -48,16 +48,6 @@ function start(args: readonly string[]): Child {
   const killer = setTimeout(() => proc.kill("SIGKILL"), 50_000);
   void exited.then(() => clearTimeout(killer));
   return { process: proc, output: () => ({ stdout, stderr }), exited };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + STEP_TIMEOUT_MS;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 /** A port nothing listens on. */

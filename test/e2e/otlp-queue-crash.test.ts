@@ -14,7 +14,8 @@ import { OtlpBuilder, viewPprof } from "../../src/pyroscope/otlp/testkit.ts";
 import { fileCleanup, makeTempDir } from "../support/cleanup.ts";
 import { type RecordedRequest, startFakePyroscope } from "../support/fake-pyroscope.ts";
 import { freePort } from "../support/free-port.ts";
-import { queuedRelayConfig, startRelay, stopAll, until } from "../support/relay-process.ts";
+import { queuedRelayConfig, startRelay, stopAll } from "../support/relay-process.ts";
+import { until } from "../support/until.ts";
 
 const EXPORTS = 20;
 

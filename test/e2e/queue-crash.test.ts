@@ -14,7 +14,8 @@ import { type RecordedRequest, startFakePyroscope } from "../support/fake-pyrosc
 import { readFixture } from "../support/fixtures.ts";
 import { freePort } from "../support/free-port.ts";
 import { pushRequestBody } from "../support/push-request.ts";
-import { queuedRelayConfig, startRelay, stopAll, until } from "../support/relay-process.ts";
+import { queuedRelayConfig, startRelay, stopAll } from "../support/relay-process.ts";
+import { until } from "../support/until.ts";
 
 const KILLS = 4;
 const WORKERS = 4;

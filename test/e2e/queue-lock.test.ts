@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileCleanup, makeTempDir } from "../support/cleanup.ts";
 import { freePort } from "../support/free-port.ts";
-import { startRelay, stopAll, until } from "../support/relay-process.ts";
+import { startRelay, stopAll } from "../support/relay-process.ts";
+import { until } from "../support/until.ts";
 
 after(() => stopAll()); // the relays first: they write into the folders
 const cleanup = fileCleanup();

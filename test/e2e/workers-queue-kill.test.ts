@@ -16,10 +16,10 @@ import {
   SLOW_MS,
   startRelay,
   stopAll,
-  until,
   upload,
   workerPid,
 } from "../support/relay-process.ts";
+import { until } from "../support/until.ts";
 
 after(() => stopAll()); // the relays first: they write into the folders
 const cleanup = fileCleanup();

@@ -15,7 +15,8 @@ import { fileURLToPath } from "node:url";
 import { fileCleanup, makeTempDir } from "../support/cleanup.ts";
 import { type RecordedRequest, startFakePyroscope } from "../support/fake-pyroscope.ts";
 import { freePort } from "../support/free-port.ts";
-import { queuedRelayConfig, until } from "../support/relay-process.ts";
+import { queuedRelayConfig } from "../support/relay-process.ts";
+import { until } from "../support/until.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const NODE = join(ROOT, "node_modules/.bin/node");

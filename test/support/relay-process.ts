@@ -97,19 +97,6 @@ export async function stopAll(): Promise<void> {
   );
 }
 
-/** Polls `probe` every 20 ms until it holds; fails with `timed out waiting for <what>` after `ms`. */
-export async function until(
-  what: string,
-  probe: () => boolean | Promise<boolean>,
-  ms = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /**
  * The config the queue end-to-end tests run: `receive_http` on `port` → `pyroscope.write` with a `queue` (in the
  * component's data folder) in front of `backendUrl`, retrying fast.

@@ -13,6 +13,7 @@ import {
   type SwitchableBackend,
   startSwitchableBackend,
 } from "../../../../test/support/switchable-backend.ts";
+import { until } from "../../../../test/support/until.ts";
 import { main } from "../../../cli/main.ts";
 import { Labels } from "../../../pyroscope/labels.ts";
 import type { PushRequest } from "../../../pyroscope/receiver.ts";
@@ -46,16 +47,6 @@ async function startQueued(b: SwitchableBackend, path: string): Promise<RunningW
     }),
   );
   return stopAtCleanup(cleanup, w);
-}
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe("queue folder faults", () => {

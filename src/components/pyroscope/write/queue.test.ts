@@ -14,6 +14,7 @@ import {
   type SwitchableBackend,
   startSwitchableBackend,
 } from "../../../../test/support/switchable-backend.ts";
+import { until } from "../../../../test/support/until.ts";
 import { IngestQuery } from "../../../pyroscope/ingest-query.ts";
 import { Labels } from "../../../pyroscope/labels.ts";
 import type { IngestRequest, PushRequest } from "../../../pyroscope/receiver.ts";
@@ -69,20 +70,6 @@ async function startQueued(
   extra: Partial<WriteArguments> = {},
 ): Promise<RunningWrite> {
   return stopAtCleanup(cleanup, await startWrite(writeArgs({ endpoint: endpoints, queue, ...extra }), hooks));
-}
-
-async function until<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  ms = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 function duplicates(ids: readonly string[]): string[] {

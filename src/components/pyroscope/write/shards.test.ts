@@ -16,6 +16,7 @@ import {
   type SwitchableBackend,
   startSwitchableBackend,
 } from "../../../../test/support/switchable-backend.ts";
+import { until } from "../../../../test/support/until.ts";
 import { Labels } from "../../../pyroscope/labels.ts";
 import type { PushRequest } from "../../../pyroscope/receiver.ts";
 import { SINGLE_PROCESS } from "../../../runtime/component.ts";
@@ -65,14 +66,6 @@ async function worker(
     { index, count },
   );
   return stopAtCleanup(cleanup, w);
-}
-
-async function until(what: string, probe: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** Pushes `n` profiles named `<prefix>-<i>` through `w`; returns their IDs. */
