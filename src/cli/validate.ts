@@ -5,13 +5,13 @@
  * of `*.alloy` files) is one config. Exit 0 when every config is valid; otherwise the diagnostics (warnings
  * included), `Error: validation failed`, and exit 1.
  */
+import { parseSources } from "../runtime/config-parse.ts";
 import { configSecrets } from "../runtime/config-secrets.ts";
 import { defaultDecoder, isStdlibName } from "../runtime/decoder.ts";
 import { validateSources } from "../runtime/validate-config.ts";
 import { printDiagnostics } from "../syntax/diagnostic-printer.ts";
 import type { Diagnostic } from "../syntax/diagnostics.ts";
 import { DEPRECATED_MESSAGE } from "../syntax/evaluator.ts";
-import { parseFile } from "../syntax/parser.ts";
 import { maskSecretMessages } from "../syntax/secret-literals.ts";
 import { ConfigReadError, readConfigSources } from "../syntax/source.ts";
 import { deprecatedReplacements } from "../syntax/stdlib/deprecated.ts";
@@ -75,10 +75,7 @@ export const validateCommand: Command = async (argv, io) => {
     if (diagnostics.length > 0) {
       const text = new Map(sources.map((s) => [s.filename, s.text]));
       // secrets written into the config are masked in what is printed
-      const secrets = configSecrets(
-        sources.map((s) => parseFile(s.text, s.filename).file),
-        registry,
-      );
+      const secrets = configSecrets(parseSources(sources).files, registry);
       const printedText = printDiagnostics(maskSecretMessages(diagnostics, secrets), text, {
         color: io.stderrIsTTY,
         secrets,

@@ -1,7 +1,8 @@
 /**
  * The first step of every config load, for the single-process agent and the primary of `run --workers`
  * alike: the files as read, parsed, with what a load reports besides the result (the texts for the pretty
- * printer, Alloy's hash for `alloy_config_hash`, and the secrets written into the files, to mask).
+ * printer, Alloy's hash for `alloy_config_hash`, and the secrets written into the files, to mask). The
+ * parsing alone (`parseSources`) is also `validate`'s first step.
  */
 import type { File } from "../syntax/ast.ts";
 import type { Diagnostic } from "../syntax/diagnostics.ts";
@@ -27,13 +28,7 @@ export interface ParsedConfig {
 
 /** Parses the sources of one config; `registry` names the secret attributes. */
 export function parseConfig(read: readonly ConfigSource[], registry: ComponentRegistry): ParsedConfig {
-  const files: File[] = [];
-  const parseDiagnostics: Diagnostic[] = [];
-  for (const s of read) {
-    const parsed = parseFile(s.text, s.filename);
-    parseDiagnostics.push(...parsed.diagnostics);
-    files.push(parsed.file);
-  }
+  const { files, diagnostics: parseDiagnostics } = parseSources(read);
   return {
     sources: new Map(read.map((s) => [s.filename, s.text])),
     hash: sourcesHash(read),
@@ -41,4 +36,19 @@ export function parseConfig(read: readonly ConfigSource[], registry: ComponentRe
     parseDiagnostics,
     secrets: configSecrets(files, registry),
   };
+}
+
+/** The files of a config, each parsed (also `validate`'s first step), and the syntax diagnostics of them all. */
+export function parseSources(read: readonly ConfigSource[]): {
+  readonly files: File[];
+  readonly diagnostics: Diagnostic[];
+} {
+  const files: File[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const s of read) {
+    const parsed = parseFile(s.text, s.filename);
+    diagnostics.push(...parsed.diagnostics);
+    files.push(parsed.file);
+  }
+  return { files, diagnostics };
 }
