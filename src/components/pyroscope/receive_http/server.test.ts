@@ -492,29 +492,7 @@ describe("h2c (http2 { enabled = true })", () => {
 function makeCertificate(): { dir: string; cert: string; key: string } | undefined {
   const dir = mkdtempSync(join(tmpdir(), "receive-http-tls-"));
   try {
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-keyout",
-        join(dir, "key.pem"),
-        "-out",
-        join(dir, "cert.pem"),
-        "-days",
-        "1",
-        "-subj",
-        "/CN=127.0.0.1",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1",
-      ],
-      { stdio: "ignore", timeout: 10_000 },
-    );
+    makeCertificateIn(dir, "127.0.0.1", ["-addext", "subjectAltName=IP:127.0.0.1"]);
     return { dir, cert: join(dir, "cert.pem"), key: join(dir, "key.pem") };
   } catch {
     rmSync(dir, { recursive: true, force: true });
@@ -537,7 +515,8 @@ function tlsArgs(changes: Partial<TlsArguments>): TlsArguments {
   };
 }
 
-function makeCertificateIn(dir: string, cn: string): void {
+/** A self-signed certificate for `cn` (`extra`: more `openssl req` arguments) as `dir/cert.pem` and `dir/key.pem`. */
+function makeCertificateIn(dir: string, cn: string, extra: readonly string[] = []): void {
   execFileSync(
     "openssl",
     [
@@ -556,6 +535,7 @@ function makeCertificateIn(dir: string, cn: string): void {
       "1",
       "-subj",
       `/CN=${cn}`,
+      ...extra,
     ],
     { stdio: "ignore", timeout: 10_000 },
   );
