@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { fmtCommand } from "../src/cli/fmt.ts";
-import type { Command } from "../src/cli/io.ts";
 import { validateCommand } from "../src/cli/validate.ts";
+import { runCommandMerged } from "./support/cli-io.ts";
 
 const EXAMPLES = fileURLToPath(new URL("../examples/", import.meta.url));
 
@@ -20,21 +20,6 @@ function alloyFiles(dir: string): string[] {
     .filter((e) => e.isFile() && e.name.endsWith(".alloy"))
     .map((e) => join(e.parentPath, e.name))
     .sort();
-}
-
-async function run(command: Command, argv: readonly string[]): Promise<{ code: number; output: string }> {
-  let output = "";
-  const code = await command(argv, {
-    stdout: (t) => {
-      output += t;
-    },
-    stderr: (t) => {
-      output += t;
-    },
-    readStdin: async () => "",
-    stderrIsTTY: false,
-  });
-  return { code, output };
 }
 
 /** The variables the examples read, unset so they validate with their fallbacks, as on a fresh machine. */
@@ -71,14 +56,14 @@ describe("examples/", () => {
         const saved = EXAMPLE_ENV.map((k) => [k, process.env[k]] as const);
         for (const k of EXAMPLE_ENV) delete process.env[k];
         try {
-          assert.deepEqual(await run(validateCommand, [file]), { code: 0, output: "" });
+          assert.deepEqual(await runCommandMerged(validateCommand, [file]), { code: 0, output: "" });
         } finally {
           for (const [k, v] of saved) if (v !== undefined) process.env[k] = v;
         }
       });
 
       it("is formatted (fmt --test)", async () => {
-        assert.deepEqual(await run(fmtCommand, ["--test", file]), { code: 0, output: "" });
+        assert.deepEqual(await runCommandMerged(fmtCommand, ["--test", file]), { code: 0, output: "" });
       });
 
       it("starts with a comment saying what it is for", () => {

@@ -17,14 +17,15 @@ import { fileURLToPath } from "node:url";
 import { type LsGroup, lsCommand } from "../src/cli/ls.ts";
 import { validateCommand } from "../src/cli/validate.ts";
 import { assemble, listCaptures, loadCapture } from "../src/components/pyroscope/capture/catalog.ts";
+import { runCommand } from "./support/cli-io.ts";
 import { readFixture } from "./support/fixtures.ts";
 import { summarizePprof } from "./support/pprof.ts";
+import { until } from "./support/until.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const NODE = process.execPath;
 const DEFAULT_CONFIG = join(ROOT, "examples/default.alloy");
 const DEMO = join(ROOT, "examples/demo/demo.ts");
-const STEP_TIMEOUT_MS = 20_000;
 
 interface Child {
   readonly process: ChildProcess;
@@ -47,36 +48,6 @@ function start(args: readonly string[]): Child {
   const killer = setTimeout(() => proc.kill("SIGKILL"), 50_000);
   void exited.then(() => clearTimeout(killer));
   return { process: proc, output: () => ({ stdout, stderr }), exited };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + STEP_TIMEOUT_MS;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-/** Runs a command in process and returns its exit code and output. */
-async function inProcess(
-  command: typeof lsCommand,
-  argv: readonly string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const code = await command(argv, {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    readStdin: async () => "",
-    stderrIsTTY: false,
-  });
-  return { code, stdout, stderr };
 }
 
 /** A port nothing listens on. */
@@ -136,7 +107,7 @@ describe("first run: npm start, then npm run demo", () => {
   });
 
   it("the default config validates", async () => {
-    const result = await inProcess(validateCommand, [DEFAULT_CONFIG]);
+    const result = await runCommand(validateCommand, [DEFAULT_CONFIG]);
     assert.deepEqual(result, { code: 0, stdout: "", stderr: "" });
   });
 
@@ -170,7 +141,7 @@ describe("first run: npm start, then npm run demo", () => {
       },
     );
     assert.equal(res.status, 200, await res.text());
-    const ls = await inProcess(lsCommand, ["--json", captureDir]);
+    const ls = await runCommand(lsCommand, ["--json", captureDir]);
     assert.equal(ls.code, 0, ls.stderr);
     const groups = (JSON.parse(ls.stdout) as { groups: LsGroup[] }).groups;
     const group = groups.find((g) => g.service === "first-run-app");

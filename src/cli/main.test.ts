@@ -1,27 +1,15 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import type { CliIO } from "./io.ts";
+import { makeTempDir } from "../../test/support/cleanup.ts";
+import { type CommandRun, runCommand } from "../../test/support/cli-io.ts";
 import { main } from "./main.ts";
 
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIO = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    readStdin: async () => "",
-    stderrIsTTY: false,
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
+function cli(...argv: string[]): Promise<CommandRun> {
+  return runCommand(main, argv);
 }
 
 describe("the command line a newcomer meets", () => {
@@ -52,6 +40,21 @@ describe("the command line a newcomer meets", () => {
     }
   });
 
+  it("run and validate refuse a --config.format other than alloy, before reading the config", async () => {
+    for (const command of ["run", "validate"]) {
+      const { code, stderr } = await cli(
+        command,
+        "--config.format=otelcol",
+        join(tmpdir(), "profile-relay-no-such-config.alloy"),
+      );
+      assert.equal(code, 1);
+      assert.equal(
+        stderr,
+        'Error: --config.format=otelcol is not supported by profile-relay (only "alloy" is)\n',
+      );
+    }
+  });
+
   it("run with a path that cannot be read fails before listening", async (t) => {
     // The agent's address is taken: had run listened first, it would fail with "failed to listen".
     const busy = createServer();
@@ -71,8 +74,7 @@ describe("the command line a newcomer meets", () => {
   });
 
   it("run on a busy agent address names --server.http.listen-addr", async (t) => {
-    const dir = await mkdtemp(join(tmpdir(), "profile-relay-busy-"));
-    t.after(() => rm(dir, { recursive: true, force: true }));
+    const dir = await makeTempDir(t, "profile-relay-busy-");
     const config = join(dir, "empty.alloy");
     await writeFile(config, "");
     const busy = createServer();

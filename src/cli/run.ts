@@ -14,13 +14,12 @@ import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import type { Logger } from "pino";
 import { Agent, type LoadOutcome } from "../runtime/agent.ts";
-import { cliRegistry } from "../runtime/cli-registry.ts";
-import { RegistryError } from "../runtime/registry.ts";
 import { printDiagnostics } from "../syntax/diagnostic-printer.ts";
 import { parseDuration } from "../syntax/duration.ts";
 import { ConfigReadError, readConfigSources } from "../syntax/source.ts";
 import { autoWorkerCount } from "../workers/cpu-count.ts";
 import { Primary } from "../workers/primary.ts";
+import { readConfigRegistry } from "./config-registry.ts";
 import { boolFlag, type FlagSpec, flagsHelp, parseCommandLine, parseFlags, stringFlag } from "./flags.ts";
 import type { Command } from "./io.ts";
 import { readStabilityFlag, STABILITY_FLAG } from "./stability-flag.ts";
@@ -140,19 +139,8 @@ export const runCommand: Command = async (argv, io) => {
     );
     return 1;
   }
-  const format = stringFlag(flags, "config.format");
-  if (format !== "alloy") {
-    io.stderr(`Error: --config.format=${format} is not supported by profile-relay (only "alloy" is)\n`);
-    return 1;
-  }
-  let registry: ReturnType<typeof cliRegistry>;
-  try {
-    registry = cliRegistry();
-  } catch (err) {
-    if (!(err instanceof RegistryError)) throw err;
-    io.stderr(`Error: ${err.message}\n`);
-    return 1;
-  }
+  const registry = readConfigRegistry(flags, io.stderr);
+  if (registry === undefined) return 1;
 
   const configPath = flags.positional[0]!;
   // A path that cannot be read fails before anything listens (the load reads it again, as reloads do).

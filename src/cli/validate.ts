@@ -5,19 +5,18 @@
  * of `*.alloy` files) is one config. Exit 0 when every config is valid; otherwise the diagnostics (warnings
  * included), `Error: validation failed`, and exit 1.
  */
-import { cliRegistry } from "../runtime/cli-registry.ts";
+import { parseSources } from "../runtime/config-parse.ts";
 import { configSecrets } from "../runtime/config-secrets.ts";
 import { defaultDecoder, isStdlibName } from "../runtime/decoder.ts";
-import { RegistryError } from "../runtime/registry.ts";
 import { validateSources } from "../runtime/validate-config.ts";
 import { printDiagnostics } from "../syntax/diagnostic-printer.ts";
 import type { Diagnostic } from "../syntax/diagnostics.ts";
 import { DEPRECATED_MESSAGE } from "../syntax/evaluator.ts";
-import { parseFile } from "../syntax/parser.ts";
 import { maskSecretMessages } from "../syntax/secret-literals.ts";
 import { ConfigReadError, readConfigSources } from "../syntax/source.ts";
 import { deprecatedReplacements } from "../syntax/stdlib/deprecated.ts";
-import { type FlagSpec, flagsHelp, parseCommandLine, stringFlag } from "./flags.ts";
+import { readConfigRegistry } from "./config-registry.ts";
+import { type FlagSpec, flagsHelp, parseCommandLine } from "./flags.ts";
 import type { Command } from "./io.ts";
 import { readStabilityFlag, STABILITY_FLAG } from "./stability-flag.ts";
 
@@ -48,19 +47,8 @@ export const validateCommand: Command = async (argv, io) => {
   if (typeof flags === "number") return flags;
   const minStability = readStabilityFlag(flags, io.stderr);
   if (minStability === undefined) return 1;
-  const format = stringFlag(flags, "config.format");
-  if (format !== "alloy") {
-    io.stderr(`Error: --config.format=${format} is not supported by profile-relay (only "alloy" is)\n`);
-    return 1;
-  }
-  let registry: ReturnType<typeof cliRegistry>;
-  try {
-    registry = cliRegistry();
-  } catch (err) {
-    if (!(err instanceof RegistryError)) throw err;
-    io.stderr(`Error: ${err.message}\n`);
-    return 1;
-  }
+  const registry = readConfigRegistry(flags, io.stderr);
+  if (registry === undefined) return 1;
 
   let failed = false;
   let printed = false;
@@ -87,10 +75,7 @@ export const validateCommand: Command = async (argv, io) => {
     if (diagnostics.length > 0) {
       const text = new Map(sources.map((s) => [s.filename, s.text]));
       // secrets written into the config are masked in what is printed
-      const secrets = configSecrets(
-        sources.map((s) => parseFile(s.text, s.filename).file),
-        registry,
-      );
+      const secrets = configSecrets(parseSources(sources).files, registry);
       const printedText = printDiagnostics(maskSecretMessages(diagnostics, secrets), text, {
         color: io.stderrIsTTY,
         secrets,

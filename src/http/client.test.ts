@@ -7,46 +7,13 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { testCertificates } from "../../test/support/certs.ts";
 import { startFakePyroscope } from "../../test/support/fake-pyroscope.ts";
+import { httpClientConfig as config, tlsConfig as tls } from "../../test/support/http-config.ts";
 import { Secret } from "../syntax/value.ts";
 import { HttpClient } from "./client.ts";
 import { HeaderList } from "./headers.ts";
-import type { HttpClientConfig, OAuth2Config, TlsConfig } from "./schema.ts";
+import type { HttpClientConfig, OAuth2Config } from "./schema.ts";
 
 const s = (text: string) => new Secret(text);
-
-function config(overrides: Partial<HttpClientConfig> = {}): HttpClientConfig {
-  return {
-    bearer_token: undefined,
-    bearer_token_file: undefined,
-    basic_auth: undefined,
-    authorization: undefined,
-    oauth2: undefined,
-    tls_config: undefined,
-    proxy_url: undefined,
-    no_proxy: undefined,
-    proxy_from_environment: false,
-    proxy_connect_header: undefined,
-    follow_redirects: true,
-    enable_http2: true,
-    http_headers: undefined,
-    ...overrides,
-  };
-}
-
-function tls(overrides: Partial<TlsConfig>): TlsConfig {
-  return {
-    ca_pem: undefined,
-    ca_file: undefined,
-    cert_pem: undefined,
-    cert_file: undefined,
-    key_pem: undefined,
-    key_file: undefined,
-    server_name: undefined,
-    insecure_skip_verify: false,
-    min_version: undefined,
-    ...overrides,
-  };
-}
 
 interface Seen {
   readonly method: string;

@@ -1,36 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { httpClientConfig as client, tlsConfig } from "../../test/support/http-config.ts";
 import { Secret } from "../syntax/value.ts";
 import { canonicalHeaderKey, HeaderList } from "./headers.ts";
-import {
-  authorizationBody,
-  basicAuthBody,
-  type HttpClientConfig,
-  oauth2Body,
-  tlsConfigBody,
-  validateHttpClient,
-} from "./schema.ts";
+import { authorizationBody, basicAuthBody, oauth2Body, tlsConfigBody, validateHttpClient } from "./schema.ts";
 
 const s = (text: string) => new Secret(text);
-
-function client(overrides: Partial<HttpClientConfig>): HttpClientConfig {
-  return {
-    bearer_token: undefined,
-    bearer_token_file: undefined,
-    basic_auth: undefined,
-    authorization: undefined,
-    oauth2: undefined,
-    tls_config: undefined,
-    proxy_url: undefined,
-    no_proxy: undefined,
-    proxy_from_environment: false,
-    proxy_connect_header: undefined,
-    follow_redirects: true,
-    enable_http2: true,
-    http_headers: undefined,
-    ...overrides,
-  };
-}
 
 function messages(issues: readonly { message: string }[]): string[] {
   return issues.map((i) => i.message);
@@ -144,17 +119,7 @@ describe("HTTP client validation (Alloy's messages)", () => {
 
   test("tls_config", () => {
     const v = tlsConfigBody.validate!;
-    const none = {
-      ca_pem: undefined,
-      ca_file: undefined,
-      cert_pem: undefined,
-      cert_file: undefined,
-      key_pem: undefined,
-      key_file: undefined,
-      server_name: undefined,
-      insecure_skip_verify: false,
-      min_version: undefined,
-    };
+    const none = tlsConfig();
     assert.deepEqual(messages(v(none)), []);
     assert.deepEqual(messages(v({ ...none, ca_pem: "x", ca_file: "y" })), [
       "at most one of ca_pem and ca_file must be configured",

@@ -14,13 +14,11 @@ import { type AgentServer, startAgentServer } from "../server/agent-server.ts";
 import { getComponent, listComponents } from "../server/components-api.ts";
 import { componentFigures } from "../server/figures.ts";
 import { loadUiBundle, normalizePrefix } from "../server/ui-assets.ts";
-import type { File } from "../syntax/ast.ts";
 import { type Diagnostic, hasErrors, summarizeDiagnostics } from "../syntax/diagnostics.ts";
-import { parseFile } from "../syntax/parser.ts";
 import { maskSecretMessages, type SecretLiterals } from "../syntax/secret-literals.ts";
-import { ConfigReadError, readConfigSources } from "../syntax/source.ts";
+import { ConfigReadError, type ConfigSource, readConfigSources } from "../syntax/source.ts";
 import type { Stability, WorkerSlot } from "./component.ts";
-import { configSecrets } from "./config-secrets.ts";
+import { parseConfig } from "./config-parse.ts";
 import { Controller } from "./controller.ts";
 import { type BodyDecoder, defaultDecoder, isStdlibName } from "./decoder.ts";
 import { LiveDebugging } from "./livedebugging/hub.ts";
@@ -31,7 +29,6 @@ import {
   type MetricsSource,
   registerBuildInfo,
   renderMetrics,
-  sourcesHash,
 } from "./metrics.ts";
 import type { ComponentRegistry } from "./registry.ts";
 
@@ -69,12 +66,6 @@ export interface LoadOutcome {
   readonly sources: ReadonlyMap<string, string>;
   /** Secrets written into the files, for the pretty printer to mask (messages are masked already). */
   readonly secrets: SecretLiterals;
-}
-
-/** One config file as read: its name and text. */
-export interface ConfigSource {
-  readonly filename: string;
-  readonly text: string;
 }
 
 /** How long open connections of the agent's HTTP server may take to finish at shutdown. */
@@ -221,16 +212,7 @@ export class Agent {
   }
 
   async #load(read: readonly ConfigSource[]): Promise<LoadOutcome> {
-    const sources = new Map(read.map((s) => [s.filename, s.text]));
-    const hash = sourcesHash(read);
-    const files: File[] = [];
-    const parseDiagnostics: Diagnostic[] = [];
-    for (const s of read) {
-      const parsed = parseFile(s.text, s.filename);
-      parseDiagnostics.push(...parsed.diagnostics);
-      files.push(parsed.file);
-    }
-    const secrets = configSecrets(files, this.#options.registry);
+    const { sources, hash, files, parseDiagnostics, secrets } = parseConfig(read, this.#options.registry);
     const diagnostics = maskSecretMessages(
       hasErrors(parseDiagnostics) ? parseDiagnostics : await this.controller.load(files),
       secrets,

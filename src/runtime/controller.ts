@@ -17,6 +17,7 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { File } from "../syntax/ast.ts";
 import { type Diagnostic, hasErrors, summarizeDiagnostics } from "../syntax/diagnostics.ts";
+import type { BodySchema, Fields } from "../syntax/schema.ts";
 import type { ObjectValue, Value } from "../syntax/value.ts";
 import { SINGLE_PROCESS, type Stability, type WorkerSlot } from "./component.ts";
 import { ComponentNode } from "./component-node.ts";
@@ -31,7 +32,7 @@ import type { LiveDebugging } from "./livedebugging/hub.ts";
 import { DEFAULT_LOGGING, errorText, type LoggingConfig } from "./logging.ts";
 import { loggingSchema, toLoggingConfig } from "./logging-block.ts";
 import { ControllerMetrics, type MetricsSource } from "./metrics.ts";
-import { type ConfigPlan, planConfig } from "./plan.ts";
+import { type ConfigPlan, type PlannedBlock, planConfig } from "./plan.ts";
 import type { ComponentRegistry } from "./registry.ts";
 import { buildScope } from "./scope.ts";
 
@@ -232,31 +233,38 @@ export class Controller {
   /** Decodes the `logging` block (defaults without one); `undefined` when it has errors. */
   #evaluateLogging(plan: ConfigPlan, diagnostics: Diagnostic[]): LoggingConfig | undefined {
     if (plan.logging === undefined) return DEFAULT_LOGGING;
-    const { block, file } = plan.logging;
-    const result = this.#options.decode(loggingSchema, block.body, {
-      scope: this.#scope(new Map()),
-      file,
-      block,
-      minStability: this.#options.minStability,
-    });
-    diagnostics.push(...result.diagnostics);
-    if (hasErrors(result.diagnostics)) return undefined;
-    return toLoggingConfig(result.value as { level: string; format: string });
+    const decoded = this.#decodeConfigBlock(plan.logging, loggingSchema, diagnostics);
+    return decoded === undefined
+      ? undefined
+      : toLoggingConfig(decoded.value as { level: string; format: string });
   }
 
   /** Decodes the `livedebugging` block (off without one); `undefined` when it has errors. */
   #evaluateLiveDebugging(plan: ConfigPlan, diagnostics: Diagnostic[]): LiveDebuggingConfig | undefined {
     if (plan.livedebugging === undefined) return DEFAULT_LIVE_DEBUGGING;
-    const { block, file } = plan.livedebugging;
-    const result = this.#options.decode(liveDebuggingSchema, block.body, {
+    const decoded = this.#decodeConfigBlock(plan.livedebugging, liveDebuggingSchema, diagnostics);
+    return decoded === undefined ? undefined : { enabled: (decoded.value as { enabled: boolean }).enabled };
+  }
+
+  /**
+   * Decodes a config block (`logging`, `livedebugging`) against `schema`, in a scope without component
+   * exports (the blocks are evaluated before any component); adds its diagnostics to `diagnostics`;
+   * `undefined` when it has errors.
+   */
+  #decodeConfigBlock<F extends Fields>(
+    planned: PlannedBlock,
+    schema: BodySchema<F>,
+    diagnostics: Diagnostic[],
+  ): { readonly value: unknown } | undefined {
+    const { block, file } = planned;
+    const result = this.#options.decode(schema, block.body, {
       scope: this.#scope(new Map()),
       file,
       block,
       minStability: this.#options.minStability,
     });
     diagnostics.push(...result.diagnostics);
-    if (hasErrors(result.diagnostics)) return undefined;
-    return { enabled: (result.value as { enabled: boolean }).enabled };
+    return hasErrors(result.diagnostics) ? undefined : { value: result.value };
   }
 
   /** The nodes of a new config: existing ones (same ID and component) are kept, with their new block. */

@@ -8,9 +8,9 @@ import { realpathSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { type Expr, exprEnd, exprStart, type File, type Statement } from "../syntax/ast.ts";
 import type { Diagnostic } from "../syntax/diagnostics.ts";
-import { parseFile } from "../syntax/parser.ts";
 import { AlloyFunction, AlloyNumber, Capsule, type ObjectValue, type Value } from "../syntax/value.ts";
 import type { AnyRegistration, Stability } from "./component.ts";
+import { parseSources } from "./config-parse.ts";
 import type { BodyDecoder } from "./decoder.ts";
 import { liveDebuggingSchema } from "./livedebugging/block.ts";
 import { loggingSchema } from "./logging-block.ts";
@@ -85,14 +85,8 @@ export function validateSources(
   sources: readonly { readonly filename: string; readonly text: string }[],
   options: ValidateOptions,
 ): Diagnostic[] {
-  const files: File[] = [];
-  const parseDiagnostics: Diagnostic[] = [];
-  for (const s of sources) {
-    const parsed = parseFile(s.text, s.filename);
-    parseDiagnostics.push(...parsed.diagnostics);
-    files.push(parsed.file);
-  }
-  return parseDiagnostics.length > 0 ? parseDiagnostics : validateConfig(files, options);
+  const { files, diagnostics } = parseSources(sources);
+  return diagnostics.length > 0 ? diagnostics : validateConfig(files, options);
 }
 
 /**

@@ -9,10 +9,10 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { LiveDebugging } from "../runtime/livedebugging/hub.ts";
 import type { ComponentJSON } from "./components-api.ts";
-import type { Figures } from "./figures.ts";
 import { parseListenAddress } from "./listen-address.ts";
 import { serveProfile, streamComponent, streamGraph } from "./live-api.ts";
 import type { UiBundle } from "./ui-assets.ts";
+import type { Figures } from "./web-json.ts";
 
 /** What the routes ask the rest of the agent. */
 export interface AgentHandlers {

@@ -5,29 +5,7 @@
  * polls them and turns totals into rates.
  */
 import type { Registry } from "prom-client";
-
-/** One write endpoint's figures. */
-export interface EndpointFigures {
-  readonly endpoint: string;
-  readonly sentProfiles: number;
-  readonly sentBytes: number;
-  readonly retries: number;
-  readonly droppedProfiles: number;
-  /** Items waiting in the endpoint's durable queue (0 without a queue). */
-  readonly queueItems: number;
-  /** Age of the oldest queued item in seconds (0 when the queue is empty). */
-  readonly oldestAgeSeconds: number;
-}
-
-/** A component's figures: totals since it started. */
-export interface Figures {
-  /** Profiles the component handled (received, captured or sent). */
-  readonly profiles: number;
-  readonly bytes: number;
-  /** Requests answered with an error, failed captures, or dropped profiles. */
-  readonly errors: number;
-  readonly endpoints: readonly EndpointFigures[];
-}
+import type { Figures } from "./web-json.ts";
 
 interface Sample {
   readonly value: number;

@@ -15,29 +15,10 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { LiveDebugging, StoredEvent } from "../runtime/livedebugging/hub.ts";
+import type { EventJSON } from "./web-json.ts";
 
 /** Alloy's chunk delimiter. */
 export const DELIMITER = "|;|";
-
-/** One event as the stream sends it (the profiles stay on the server). */
-export interface EventJSON {
-  readonly seq: number;
-  readonly componentID: string;
-  readonly time: string;
-  readonly route: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly format: string;
-  readonly size: number;
-  /** How many raw profiles the event has (fetch each with `livedebugging/profile`). */
-  readonly profiles: number;
-  readonly contentType?: string | undefined;
-  readonly outcomes: readonly {
-    readonly target: string;
-    readonly state: string;
-    readonly httpStatus?: number | undefined;
-    readonly reason?: string | undefined;
-  }[];
-}
 
 /** The JSON of one stored event. */
 export function eventJSON(stored: StoredEvent): EventJSON {

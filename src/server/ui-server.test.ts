@@ -8,6 +8,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { until } from "../../test/support/until.ts";
 import { IngestQuery } from "../pyroscope/ingest-query.ts";
 import { Labels } from "../pyroscope/labels.ts";
 import { ingestEvent } from "../runtime/livedebugging/event.ts";
@@ -31,10 +32,6 @@ function upload(body: string, labels: Record<string, string> = { service_name: "
     },
     [{ target: "forward_to", state: "delivered" }],
   );
-}
-
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((r) => setTimeout(r, 5));
 }
 
 describe("agent server: the web UI", { timeout: 60_000 }, () => {
@@ -121,7 +118,7 @@ describe("agent server: the web UI", { timeout: 60_000 }, () => {
     const abort = new AbortController();
     const res = await fetch(`${base}/relay/api/v0/web/debug/${component.localID}`, { signal: abort.signal });
     assert.equal(res.status, 200);
-    await until(() => tap.watched);
+    await until("a viewer on the component", () => tap.watched);
     tap.publish(upload("a;b 1\n", { service_name: "app", env: "prod" }));
     const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
     let text = "";
@@ -149,7 +146,7 @@ describe("agent server: the web UI", { timeout: 60_000 }, () => {
     const gone = await fetch(`${base}/relay/api/v0/web/livedebugging/profile?component=x&seq=1`);
     assert.equal(gone.status, 404);
     abort.abort();
-    await until(() => !tap.watched);
+    await until("no viewer left on the component", () => !tap.watched);
   });
 
   it("drops what a viewer too slow to read cannot take, and says how much", async () => {
@@ -160,24 +157,24 @@ describe("agent server: the web UI", { timeout: 60_000 }, () => {
       received += d.toString("latin1");
     });
     socket.write(`GET /relay/api/v0/web/debug/${component.localID} HTTP/1.1\r\nHost: x\r\n\r\n`);
-    await until(() => tap.watched && received.includes("\r\n\r\n"));
+    await until("the stream's response head", () => tap.watched && received.includes("\r\n\r\n"));
     socket.pause();
     // far more than the socket buffers hold, published at once: the relay never waits for the viewer
     const big = "x".repeat(64 * 1024);
     for (let i = 0; i < 1000; i++) tap.publish(upload("a 1\n", { service_name: "app", big }));
     socket.resume();
-    await until(() => received.includes('{"dropped":'));
+    await until("the dropped count", () => received.includes('{"dropped":'));
     const dropped = Number(/\{"dropped":(\d+)\}/.exec(received)![1]);
     assert.ok(dropped > 0 && dropped < 1000, `dropped ${dropped}`);
     socket.destroy();
-    await until(() => !tap.watched);
+    await until("no viewer left on the component", () => !tap.watched);
   });
 
   it("streams every component's profile counts per window for the graph", async () => {
     hub.setEnabled(true);
     const abort = new AbortController();
     const res = await fetch(`${base}/relay/api/v0/web/graph?window=1`, { signal: abort.signal });
-    await until(() => tap.watched);
+    await until("a viewer on the component", () => tap.watched);
     tap.publish(upload("a 1\n"));
     tap.publish(upload("a 1\n"));
     const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
@@ -191,6 +188,6 @@ describe("agent server: the web UI", { timeout: 60_000 }, () => {
       targetComponentIDs: [],
     });
     abort.abort();
-    await until(() => !tap.watched);
+    await until("no viewer left on the component", () => !tap.watched);
   });
 });

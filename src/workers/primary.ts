@@ -11,9 +11,9 @@
  */
 import type { Logger } from "pino";
 import { AggregatorRegistry, collectDefaultMetrics, Gauge, Registry } from "prom-client";
-import type { ConfigSource, LoadOutcome } from "../runtime/agent.ts";
+import type { LoadOutcome } from "../runtime/agent.ts";
 import type { HealthState, Stability } from "../runtime/component.ts";
-import { configSecrets } from "../runtime/config-secrets.ts";
+import { parseConfig } from "../runtime/config-parse.ts";
 import { defaultDecoder, isStdlibName } from "../runtime/decoder.ts";
 import { LiveDebugging } from "../runtime/livedebugging/hub.ts";
 import { createLogging, errorText, type Logging } from "../runtime/logging.ts";
@@ -23,20 +23,19 @@ import {
   METRICS_CONTENT_TYPE,
   type MetricFamily,
   registerBuildInfo,
-  sourcesHash,
 } from "../runtime/metrics.ts";
 import { planConfig } from "../runtime/plan.ts";
 import type { ComponentRegistry } from "../runtime/registry.ts";
 import { validateConfig } from "../runtime/validate-config.ts";
 import { type AgentServer, startAgentServer } from "../server/agent-server.ts";
 import type { ComponentJSON } from "../server/components-api.ts";
-import { componentFigures, type Figures } from "../server/figures.ts";
+import { componentFigures } from "../server/figures.ts";
 import { loadUiBundle, normalizePrefix } from "../server/ui-assets.ts";
+import type { Figures } from "../server/web-json.ts";
 import type { File } from "../syntax/ast.ts";
 import { type Diagnostic, hasErrors, summarizeDiagnostics } from "../syntax/diagnostics.ts";
-import { parseFile } from "../syntax/parser.ts";
 import { maskSecretMessages } from "../syntax/secret-literals.ts";
-import { ConfigReadError, readConfigSources } from "../syntax/source.ts";
+import { ConfigReadError, type ConfigSource, readConfigSources } from "../syntax/source.ts";
 import { aggregateFamilies, labelWorker } from "./aggregate.ts";
 import { WorkerPool } from "./pool.ts";
 import type { LoadReply, StatusReply } from "./protocol.ts";
@@ -229,16 +228,7 @@ export class Primary {
       this.#configMetrics.record(false, "0".repeat(64));
       return { error: err.message, diagnostics: [], sources: new Map(), secrets: new Map() };
     }
-    const sources = new Map(read.map((s) => [s.filename, s.text]));
-    const hash = sourcesHash(read);
-    const files: File[] = [];
-    const parseDiagnostics: Diagnostic[] = [];
-    for (const s of read) {
-      const parsed = parseFile(s.text, s.filename);
-      parseDiagnostics.push(...parsed.diagnostics);
-      files.push(parsed.file);
-    }
-    const secrets = configSecrets(files, this.#options.registry);
+    const { sources, hash, files, parseDiagnostics, secrets } = parseConfig(read, this.#options.registry);
     const checked = maskSecretMessages(
       hasErrors(parseDiagnostics) ? parseDiagnostics : this.#check(files),
       secrets,

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { main } from "../../src/cli/main.ts";
+import { runCommand } from "../support/cli-io.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const NODE = join(ROOT, "node_modules/.bin/node");
@@ -144,15 +145,7 @@ describe("configs people get wrong", () => {
   async function validate(name: string, source: string): Promise<{ code: number; stderr: string }> {
     const path = join(dir, `${name.replace(/\W+/g, "-")}.alloy`);
     await writeFile(path, source);
-    let stderr = "";
-    const code = await main(["validate", path], {
-      stdout: () => {},
-      stderr: (t) => {
-        stderr += t;
-      },
-      readStdin: async () => "",
-      stderrIsTTY: false,
-    });
+    const { code, stderr } = await runCommand(main, ["validate", path]);
     return { code, stderr: stderr.replaceAll(`${path}:`, "FILE:") };
   }
 

@@ -5,23 +5,22 @@
  * acknowledged profile must arrive as a push, its pprof intact.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { toBinary } from "@bufbuild/protobuf";
 import { ExportProfilesServiceRequestSchema } from "../../src/pyroscope/gen/opentelemetry/proto/collector/profiles/v1development/profiles_service_pb.ts";
 import { OtlpBuilder, viewPprof } from "../../src/pyroscope/otlp/testkit.ts";
+import { fileCleanup, makeTempDir } from "../support/cleanup.ts";
 import { type RecordedRequest, startFakePyroscope } from "../support/fake-pyroscope.ts";
-import { freePort, queuedRelayConfig, startRelay, stopAll, until } from "../support/relay-process.ts";
+import { freePort } from "../support/free-port.ts";
+import { queuedRelayConfig, startRelay, stopAll } from "../support/relay-process.ts";
+import { until } from "../support/until.ts";
 
 const EXPORTS = 20;
 
-after(() => stopAll());
-const cleanup: (() => Promise<unknown>)[] = [];
-after(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => {});
-});
+after(() => stopAll()); // the relays first: they write into the folders
+const cleanup = fileCleanup();
 
 /** An export of one CPU profile for service `otlp-<n>`. */
 function exportFor(n: number): Uint8Array {
@@ -46,8 +45,7 @@ function serviceOf(r: RecordedRequest): string {
 
 describe("OTLP through the durable queue", () => {
   it("acknowledged OTLP profiles survive a SIGKILL and arrive as pushes", { timeout: 90_000 }, async () => {
-    const dir = await mkdtemp(join(tmpdir(), "profile-relay-otlp-crash-"));
-    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const dir = await makeTempDir(cleanup, "profile-relay-otlp-crash-");
     let up = false;
     // only what the backend accepted counts: while it is down, requests are recorded but reset
     const delivered = new Map<string, RecordedRequest>();
@@ -58,7 +56,7 @@ describe("OTLP through the durable queue", () => {
         return undefined;
       },
     });
-    cleanup.push(() => backend.close());
+    cleanup.after(() => backend.close());
 
     const port = await freePort();
     const config = join(dir, "config.alloy");

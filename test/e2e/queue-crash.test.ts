@@ -6,24 +6,22 @@
  * Every profile that got a 200 must arrive (at-least-once); duplicates are reported.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { create, toBinary } from "@bufbuild/protobuf";
-import { PushRequestSchema } from "../../src/pyroscope/gen/push/v1/push_pb.ts";
+import { fileCleanup, makeTempDir } from "../support/cleanup.ts";
 import { type RecordedRequest, startFakePyroscope } from "../support/fake-pyroscope.ts";
 import { readFixture } from "../support/fixtures.ts";
-import { freePort, queuedRelayConfig, startRelay, stopAll, until } from "../support/relay-process.ts";
+import { freePort } from "../support/free-port.ts";
+import { pushRequestBody } from "../support/push-request.ts";
+import { queuedRelayConfig, startRelay, stopAll } from "../support/relay-process.ts";
+import { until } from "../support/until.ts";
 
 const KILLS = 4;
 const WORKERS = 4;
 
-const cleanup: (() => Promise<unknown>)[] = [];
-after(async () => {
-  await stopAll();
-  for (const c of cleanup.reverse()) await c().catch(() => {});
-});
+after(() => stopAll()); // the relays first: they write into the folders
+const cleanup = fileCleanup();
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -38,8 +36,7 @@ function idOf(r: RecordedRequest): string {
 
 describe("durable queue: SIGKILL under load", () => {
   it("every profile that got a 200 arrives once the backend is up", { timeout: 90_000 }, async (t) => {
-    const dir = await mkdtemp(join(tmpdir(), "profile-relay-crash-"));
-    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const dir = await makeTempDir(cleanup, "profile-relay-crash-");
 
     let up = false;
     const arrived = new Map<string, number>();
@@ -51,7 +48,7 @@ describe("durable queue: SIGKILL under load", () => {
         return undefined;
       },
     });
-    cleanup.push(() => backend.close());
+    cleanup.after(() => backend.close());
 
     const port = await freePort();
     const config = join(dir, "config.alloy");
@@ -78,20 +75,7 @@ describe("durable queue: SIGKILL under load", () => {
             if (res.status === 200) acked.add(id);
           } else {
             const id = `push-${w}-${n}`;
-            const body = toBinary(
-              PushRequestSchema,
-              create(PushRequestSchema, {
-                series: [
-                  {
-                    labels: [
-                      { name: "__name__", value: "process_cpu" },
-                      { name: "service_name", value: "crash-app" },
-                    ],
-                    samples: [{ ID: id, rawProfile: pprof }],
-                  },
-                ],
-              }),
-            );
+            const body = pushRequestBody({ __name__: "process_cpu", service_name: "crash-app" }, pprof, id);
             const res = await fetch(`${base}/push.v1.PusherService/Push`, {
               method: "POST",
               headers: { "content-type": "application/proto" },

@@ -5,17 +5,16 @@
  */
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { freePort, startRelay, stopAll, until } from "../support/relay-process.ts";
+import { fileCleanup, makeTempDir } from "../support/cleanup.ts";
+import { freePort } from "../support/free-port.ts";
+import { startRelay, stopAll } from "../support/relay-process.ts";
+import { until } from "../support/until.ts";
 
-after(() => stopAll());
-const cleanup: (() => Promise<unknown>)[] = [];
-after(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => {});
-});
+after(() => stopAll()); // the relays first: they write into the folders
+const cleanup = fileCleanup();
 
 async function config(dir: string, name: string, queuePath: string): Promise<string> {
   const path = join(dir, name);
@@ -44,8 +43,7 @@ pyroscope.write "out" {
 
 describe("durable queue: one owner per folder", () => {
   it("a second relay on the same queue path refuses to start; a dead owner's lock is taken over", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "profile-relay-lock-"));
-    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const dir = await makeTempDir(cleanup, "profile-relay-lock-");
     const queue = join(dir, "queue");
     const lockFile = join(queue, "lock");
 

@@ -10,12 +10,12 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { makeTempDir } from "../support/cleanup.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const BIN = join(ROOT, "node_modules/.bin");
@@ -164,8 +164,7 @@ async function signalAndCheck(started: Started, config: string, signal: NodeJS.S
 describe("signals reach the relay", { skip, timeout: 4 * STEP_TIMEOUT_MS }, () => {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     it(`npm start, then ${signal} to npm`, async (t) => {
-      const dir = await mkdtemp(join(tmpdir(), "profile-relay-signals-"));
-      t.after(() => rm(dir, { recursive: true, force: true }));
+      const dir = await makeTempDir(t, "profile-relay-signals-");
       const config = await writeConfig(dir);
       // The project's start script, run by npm in a package of its own with the test's config.
       const pkg = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as {
@@ -190,8 +189,7 @@ describe("signals reach the relay", { skip, timeout: 4 * STEP_TIMEOUT_MS }, () =
   }
 
   it("npx profile-relay run, then SIGTERM to npx", async (t) => {
-    const dir = await mkdtemp(join(tmpdir(), "profile-relay-signals-"));
-    t.after(() => rm(dir, { recursive: true, force: true }));
+    const dir = await makeTempDir(t, "profile-relay-signals-");
     const config = await writeConfig(dir);
     const started = startNpm(
       [

@@ -12,20 +12,11 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Agent, request } from "undici";
 import { startFakePyroscope } from "../support/fake-pyroscope.ts";
+import { until } from "../support/until.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const NODE = join(ROOT, "node_modules/.bin/node");
 const MAIN = join(ROOT, "src/cli/main.ts");
-
-async function until<T>(what: string, probe: () => T | undefined): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe("SIGTERM with uploads in flight", () => {
   it("answers every upload in flight (with Connection: close), then exits 0", {

@@ -7,27 +7,14 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { CliIO } from "../../src/cli/io.ts";
 import { validateCommand } from "../../src/cli/validate.ts";
 import { TEST_COMPONENTS_ENV } from "../../src/runtime/testcomponents/index.ts";
+import { type CommandRun, runCommand } from "../support/cli-io.ts";
 
 process.env[TEST_COMPONENTS_ENV] = "1";
 
-async function validate(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIO = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    readStdin: async () => "",
-    stderrIsTTY: false,
-  };
-  const code = await validateCommand(args, io);
-  return { code, stdout, stderr };
+function validate(...args: string[]): Promise<CommandRun> {
+  return runCommand(validateCommand, args);
 }
 
 describe("profile-relay validate", () => {

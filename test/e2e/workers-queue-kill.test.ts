@@ -4,31 +4,27 @@
  * gone) and delivers what was waiting there. Every upload answered 200 reaches the backend.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { fileCleanup, makeTempDir } from "../support/cleanup.ts";
 import { startFakePyroscope } from "../support/fake-pyroscope.ts";
 import { readFixture } from "../support/fixtures.ts";
+import { freePort } from "../support/free-port.ts";
 import {
-  freePort,
   queuedRelayConfig,
+  SLOW_MS,
   startRelay,
   stopAll,
-  until,
   upload,
   workerPid,
 } from "../support/relay-process.ts";
+import { until } from "../support/until.ts";
 
-const cleanup: (() => Promise<unknown>)[] = [];
-after(async () => {
-  await stopAll();
-  for (const c of cleanup.reverse()) await c().catch(() => {});
-});
+after(() => stopAll()); // the relays first: they write into the folders
+const cleanup = fileCleanup();
 
 const PPROF = readFixture("pprof/go-cpu.pb.gz");
-/** How long a step that starts or stops processes may take on a loaded machine (never a measure of speed). */
-const SLOW_MS = 60_000;
 
 /** The `seq` label of an upload as the backend received it (`name=workers.cpu{seq=N}`). */
 function seqOf(query: string): number | undefined {
@@ -39,11 +35,10 @@ function seqOf(query: string): number | undefined {
 
 describe("run --workers=2 with a queue", () => {
   it("a worker killed under load: every acknowledged profile arrives", { timeout: 180_000 }, async () => {
-    const dir = await mkdtemp(join(tmpdir(), "profile-relay-workers-queue-"));
-    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const dir = await makeTempDir(cleanup, "profile-relay-workers-queue-");
     // the backend is slow enough that profiles wait in the queue when the worker dies
     const backend = await startFakePyroscope({ respond: () => ({ delayMs: 50 }) });
-    cleanup.push(() => backend.close());
+    cleanup.after(() => backend.close());
     const port = await freePort();
     const config = join(dir, "relay.alloy");
     await writeFile(config, queuedRelayConfig(port, backend.url));

@@ -8,13 +8,15 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { fileCleanup, makeTempDir } from "../support/cleanup.ts";
 import { type RecordedRequest, startFakePyroscope } from "../support/fake-pyroscope.ts";
-import { freePort, queuedRelayConfig, until } from "../support/relay-process.ts";
+import { freePort } from "../support/free-port.ts";
+import { queuedRelayConfig } from "../support/relay-process.ts";
+import { until } from "../support/until.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const NODE = join(ROOT, "node_modules/.bin/node");
@@ -29,7 +31,7 @@ interface Worker {
 }
 
 const running = new Set<Worker>();
-const cleanup: (() => Promise<unknown>)[] = [];
+// the workers first: they write into the folders
 after(async () => {
   await Promise.all(
     [...running].map(async (w) => {
@@ -37,8 +39,8 @@ after(async () => {
       await w.exited;
     }),
   );
-  for (const c of cleanup.reverse()) await c().catch(() => {});
 });
+const cleanup = fileCleanup();
 
 /** Starts worker `index` of `count` with its own receive port; resolves once its config is loaded. */
 async function startWorker(
@@ -93,8 +95,7 @@ describe("durable queue: worker processes on one folder", () => {
   it("3 workers SIGKILLed, then 2: every acknowledged profile arrives once, worker 2's shard is adopted and removed", {
     timeout: 90_000,
   }, async () => {
-    const dir = await mkdtemp(join(tmpdir(), "profile-relay-workers-"));
-    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const dir = await makeTempDir(cleanup, "profile-relay-workers-");
     let up = false;
     const arrived = new Map<string, number>();
     const backend = await startFakePyroscope({
@@ -105,7 +106,7 @@ describe("durable queue: worker processes on one folder", () => {
         return undefined;
       },
     });
-    cleanup.push(() => backend.close());
+    cleanup.after(() => backend.close());
     const storage = join(dir, "data");
     const queue = join(storage, "pyroscope.write.out");
 

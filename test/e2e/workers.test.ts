@@ -6,30 +6,26 @@
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { fileCleanup, makeTempDir } from "../support/cleanup.ts";
 import { startFakePyroscope } from "../support/fake-pyroscope.ts";
 import { readFixture } from "../support/fixtures.ts";
 import {
   type RelayProcess,
+  SLOW_MS,
   startRelay,
   stopAll,
-  until,
   upload,
   workerPid,
 } from "../support/relay-process.ts";
+import { until } from "../support/until.ts";
 
-const cleanup: (() => Promise<unknown>)[] = [];
-after(async () => {
-  await stopAll();
-  for (const c of cleanup.reverse()) await c().catch(() => {});
-});
+after(() => stopAll()); // the relays first: they write into the folders
+const cleanup = fileCleanup();
 
 const PPROF = readFixture("pprof/go-cpu.pb.gz");
-/** How long a step that starts or stops processes may take on a loaded machine (never a measure of speed). */
-const SLOW_MS = 60_000;
 
 async function get(base: string, path: string): Promise<{ status: number; body: string }> {
   const res = await fetch(`${base}${path}`);
@@ -101,10 +97,9 @@ describe("run --workers=2 (child process)", () => {
   it("is one relay: shared port, summed metrics, all-or-none reloads, replaced workers, drained stop", {
     timeout: 180_000,
   }, async () => {
-    const dir = await mkdtemp(join(tmpdir(), "profile-relay-workers-"));
-    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const dir = await makeTempDir(cleanup, "profile-relay-workers-");
     const backend = await startFakePyroscope();
-    cleanup.push(() => backend.close());
+    cleanup.after(() => backend.close());
     const path = join(dir, "config.alloy");
     await writeFile(path, config(backend.url, 100));
     const relay = startRelay(path, join(dir, "data"), 170_000, { workers: 2, testComponents: true });
@@ -337,8 +332,7 @@ describe("run --workers=2 (child process)", () => {
   });
 
   it("a second signal kills the workers and exits at once", { timeout: 150_000 }, async () => {
-    const dir = await mkdtemp(join(tmpdir(), "profile-relay-workers-kill-"));
-    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const dir = await makeTempDir(cleanup, "profile-relay-workers-kill-");
     const path = join(dir, "config.alloy");
     await writeFile(path, config("http://127.0.0.1:1", 100, "  ignore_stop = true\n"));
     const relay = startRelay(path, join(dir, "data"), 140_000, { workers: 2, testComponents: true });
@@ -370,8 +364,7 @@ describe("run --workers=2 (child process)", () => {
   });
 
   it("--workers=1 is one process: no worker, no pool metrics", { timeout: 120_000 }, async () => {
-    const dir = await mkdtemp(join(tmpdir(), "profile-relay-workers1-"));
-    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const dir = await makeTempDir(cleanup, "profile-relay-workers1-");
     const path = join(dir, "config.alloy");
     await writeFile(path, config("http://127.0.0.1:1", 100));
     const relay = startRelay(path, join(dir, "data"), 110_000, { workers: 1, testComponents: true });

@@ -6,7 +6,6 @@
  */
 import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -14,6 +13,7 @@ import { rawRequest } from "../../src/components/pyroscope/receive_http/testkit.
 import { Agent } from "../../src/runtime/agent.ts";
 import { cliRegistry } from "../../src/runtime/cli-registry.ts";
 import { startFakePyroscope } from "../support/fake-pyroscope.ts";
+import { freePort } from "../support/free-port.ts";
 
 /** Handles of the kinds a component could leave behind, counted by kind. */
 function handles(): Record<string, number> {
@@ -24,14 +24,6 @@ function handles(): Record<string, number> {
     }
   }
   return counts;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function settle(): Promise<void> {

@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -19,23 +19,16 @@ import { fileURLToPath } from "node:url";
 import Pyroscope from "@pyroscope/nodejs";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { allComponents } from "../../src/components/all.ts";
-import { Agent } from "../../src/runtime/agent.ts";
+import type { Agent } from "../../src/runtime/agent.ts";
 import { createRegistry } from "../../src/runtime/registry.ts";
+import { startLoadedAgent } from "../support/agent.ts";
+import { freePort } from "../support/free-port.ts";
 
 const SECRET = "ui-test-secret-c0ffee";
 const SHOTS = fileURLToPath(new URL("../../test-results/ui/", import.meta.url));
 const CHROMIUM = [process.env["CHROMIUM_PATH"], "/usr/bin/chromium", "/usr/bin/chromium-browser"].find(
   (p): p is string => p !== undefined && p !== "" && existsSync(p),
 );
-
-/** A port nothing listens on right now. */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 /** A backend that accepts every push and ingest. */
 async function backend(): Promise<Server> {
@@ -50,22 +43,11 @@ async function backend(): Promise<Server> {
   return server;
 }
 
+/** The agent on `config`, with every component of `run`; `uiPathPrefix` serves the UI under a prefix. */
 async function startAgent(dir: string, config: string, uiPathPrefix?: string): Promise<Agent> {
-  const configPath = join(dir, `${uiPathPrefix === undefined ? "main" : "prefixed"}.alloy`);
-  await writeFile(configPath, config);
-  const agent = await Agent.start({
-    configPath,
-    listenAddr: "127.0.0.1:0",
-    storagePath: join(dir, "data"),
-    uiPathPrefix,
-    minStability: "generally-available",
-    stopDeadlineMs: 5_000,
-    registry: createRegistry(allComponents),
-    logOut: () => {},
-  });
-  const loaded = await agent.reload();
-  assert.equal(loaded.error, undefined);
-  return agent;
+  const file = `${uiPathPrefix === undefined ? "main" : "prefixed"}.alloy`;
+  const registry = createRegistry(allComponents);
+  return (await startLoadedAgent({ dir, config, file, registry, uiPathPrefix })).agent;
 }
 
 describe("web UI in Chromium", {

@@ -3,6 +3,8 @@
  * behind `--server.http.ui-path-prefix`), and a reader of Alloy's `|;|`-delimited streams.
  */
 
+export type { EndpointFigures, EventJSON, Figures } from "../../src/server/web-json.ts";
+
 /** One alloyjson value. */
 export interface AlloyValue {
   readonly type: string;
@@ -30,44 +32,6 @@ export interface ComponentInfo {
   readonly arguments: readonly Statement[];
   readonly exports: readonly Statement[];
   readonly liveDebuggingEnabled: boolean;
-}
-
-/** A write endpoint's figures. */
-export interface EndpointFigures {
-  readonly endpoint: string;
-  readonly sentProfiles: number;
-  readonly sentBytes: number;
-  readonly retries: number;
-  readonly droppedProfiles: number;
-  readonly queueItems: number;
-  readonly oldestAgeSeconds: number;
-}
-
-/** A component's totals (`api/v0/web/figures/{id}`). */
-export interface Figures {
-  readonly profiles: number;
-  readonly bytes: number;
-  readonly errors: number;
-  readonly endpoints: readonly EndpointFigures[];
-}
-
-/** One live debugging event. */
-export interface ProfileEvent {
-  readonly seq: number;
-  readonly componentID: string;
-  readonly time: string;
-  readonly route: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly format: string;
-  readonly size: number;
-  readonly profiles: number;
-  readonly contentType?: string;
-  readonly outcomes: readonly {
-    readonly target: string;
-    readonly state: string;
-    readonly httpStatus?: number;
-    readonly reason?: string;
-  }[];
 }
 
 /** The URL of an API path. */

@@ -4,7 +4,7 @@
  * draws its flamegraph. Says how to turn live debugging on when it is off.
  */
 import { useEffect, useMemo, useRef, useState } from "react";
-import { formatBytes, type ProfileEvent, readStream } from "./api.ts";
+import { type EventJSON, formatBytes, readStream } from "./api.ts";
 import { FlameView } from "./flame-view.tsx";
 import { componentRoute, Link } from "./router.tsx";
 
@@ -18,7 +18,7 @@ const SAMPLING: readonly { readonly label: string; readonly value: string }[] = 
 ];
 
 /** Whether an event's labels match a filter: `name=value` pairs (all must hold) or free text. */
-function matches(event: ProfileEvent, filter: string): boolean {
+function matches(event: EventJSON, filter: string): boolean {
   const terms = filter
     .trim()
     .split(/[\s,]+/)
@@ -30,7 +30,7 @@ function matches(event: ProfileEvent, filter: string): boolean {
   });
 }
 
-function Outcomes(props: { readonly event: ProfileEvent }) {
+function Outcomes(props: { readonly event: EventJSON }) {
   if (props.event.outcomes.length === 0) return <span className="muted">–</span>;
   return (
     <>
@@ -52,13 +52,13 @@ function Outcomes(props: { readonly event: ProfileEvent }) {
 
 export function DebugPage(props: { readonly id: string }) {
   const { id } = props;
-  const [events, setEvents] = useState<ProfileEvent[]>([]);
+  const [events, setEvents] = useState<EventJSON[]>([]);
   const [error, setError] = useState<string | undefined>();
   const [paused, setPaused] = useState(false);
   const [filter, setFilter] = useState("");
   const [sampleProb, setSampleProb] = useState("1");
   const [dropped, setDropped] = useState(0);
-  const [selected, setSelected] = useState<ProfileEvent | undefined>();
+  const [selected, setSelected] = useState<EventJSON | undefined>();
   const pausedRef = useRef(paused);
   pausedRef.current = paused;
 
@@ -67,7 +67,7 @@ export function DebugPage(props: { readonly id: string }) {
     setError(undefined);
     readStream(`debug/${encodeURIComponent(id)}?sampleProb=${sampleProb}`, abort.signal, (chunk) => {
       if (chunk === undefined) return;
-      const c = chunk as ProfileEvent | { dropped: number };
+      const c = chunk as EventJSON | { dropped: number };
       if ("dropped" in c) {
         setDropped((d) => d + c.dropped);
         return;

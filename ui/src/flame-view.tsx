@@ -2,10 +2,10 @@
 import flamegraph from "d3-flame-graph";
 import { select } from "d3-selection";
 import { useEffect, useRef, useState } from "react";
-import type { ProfileEvent } from "./api.ts";
+import type { EventJSON } from "./api.ts";
 import { type Decoded, loadProfile } from "./flamegraph.ts";
 
-export function FlameView(props: { readonly event: ProfileEvent }) {
+export function FlameView(props: { readonly event: EventJSON }) {
   const { event } = props;
   const [index, setIndex] = useState(0);
   const [decoded, setDecoded] = useState<Decoded | undefined>();

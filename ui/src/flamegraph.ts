@@ -5,7 +5,7 @@
  */
 import type { FlameNode } from "d3-flame-graph";
 import { Profile } from "pprof-format";
-import { apiURL, type ProfileEvent } from "./api.ts";
+import { apiURL, type EventJSON } from "./api.ts";
 
 /** A decoded profile: its sample types and the call tree of each. */
 export interface Decoded {
@@ -16,7 +16,7 @@ export interface Decoded {
 }
 
 /** Loads and decodes profile `index` of `event`; rejects with a message to show. */
-export async function loadProfile(event: ProfileEvent, index: number): Promise<Decoded> {
+export async function loadProfile(event: EventJSON, index: number): Promise<Decoded> {
   if (event.format === "jfr") throw new Error("JFR profiles are not shown (only pprof and folded text are).");
   const q = new URLSearchParams({
     component: event.componentID,

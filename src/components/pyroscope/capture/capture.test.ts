@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { gunzipSync } from "node:zlib";
 import { pino } from "pino";
 import { Registry } from "prom-client";
+import { makeTempDir } from "../../../../test/support/cleanup.ts";
 import { nodeSdkRequests, readFixture } from "../../../../test/support/fixtures.ts";
 import { isGzip, parseMultipart, summarizePprof } from "../../../../test/support/pprof.ts";
 import { Labels } from "../../../pyroscope/labels.ts";
@@ -29,8 +29,7 @@ const goLabels = Labels.from({ __name__: "process_cpu", service_name: "fixture-g
 
 describe("pyroscope.capture", () => {
   test("exports a receiver capsule at once", async (t) => {
-    const base = await mkdtemp(join(tmpdir(), "capture-reg-"));
-    t.after(() => rm(base, { recursive: true, force: true }));
+    const base = await makeTempDir(t, "capture-reg-");
     const exported: unknown[] = [];
     const component = await captureRegistration.build(
       {

@@ -1,25 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { create, toBinary } from "@bufbuild/protobuf";
 import { startFakePyroscope } from "../../../../test/support/fake-pyroscope.ts";
-import { PushRequestSchema } from "../../../pyroscope/gen/push/v1/push_pb.ts";
+import { pushRequestBody } from "../../../../test/support/push-request.ts";
 import { rawRequest, start, testArgs } from "../receive_http/testkit.ts";
 import { endpointArgs, startWrite, writeArgs } from "../write/test-harness.ts";
 import { listCaptures } from "./catalog.ts";
 import { startCapture } from "./test-harness.ts";
 
 function pushBody(labels: Record<string, string>): Uint8Array {
-  return toBinary(
-    PushRequestSchema,
-    create(PushRequestSchema, {
-      series: [
-        {
-          labels: Object.entries(labels).map(([name, value]) => ({ name, value })),
-          samples: [{ rawProfile: new Uint8Array([1, 2, 3]) }],
-        },
-      ],
-    }),
-  );
+  return pushRequestBody(labels, new Uint8Array([1, 2, 3]));
 }
 
 /** Requests `pyroscope.write` refuses with 400 because of their labels. */

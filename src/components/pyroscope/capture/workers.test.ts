@@ -7,13 +7,13 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import { Registry } from "prom-client";
+import { fileCleanup, makeTempDir } from "../../../../test/support/cleanup.ts";
 import { captureIO } from "../../../../test/support/cli-io.ts";
 import { startFakePyroscope } from "../../../../test/support/fake-pyroscope.ts";
 import { main } from "../../../cli/main.ts";
@@ -26,18 +26,8 @@ import { pushDraft } from "./draft.ts";
 import { workerOfId } from "./layout.ts";
 import { CaptureStore } from "./store.ts";
 
-const cleanup: (() => Promise<unknown>)[] = [];
-after(async () => {
-  const failed: unknown[] = [];
-  for (const c of cleanup.reverse()) await c().catch((err: unknown) => failed.push(err));
-  if (failed.length > 0) throw failed[0];
-});
-
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), "capture-workers-"));
-  cleanup.push(() => rm(d, { recursive: true, force: true }));
-  return d;
-}
+const cleanup = fileCleanup();
+const tempDir = () => makeTempDir(cleanup, "capture-workers-");
 
 const HOUR = 3_600_000;
 const LIMITS = { maxSize: 1024 ** 3, retentionMs: 24 * HOUR };
@@ -46,7 +36,7 @@ const draft = (n: number) => pushDraft(labels, { id: `s${n}`, rawProfile: Buffer
 
 function open(root: string, worker: WorkerSlot, limits = LIMITS, now?: () => number): CaptureStore {
   const store = new CaptureStore(root, limits, { worker, now });
-  cleanup.push(() => store.close());
+  cleanup.after(() => store.close());
   return store;
 }
 
@@ -97,7 +87,7 @@ describe("one capture store, several workers", () => {
     assert.equal(listed.total.count, 40);
 
     const fake = await startFakePyroscope();
-    cleanup.push(() => fake.close());
+    cleanup.after(() => fake.close());
     const replay = captureIO();
     assert.equal(await main(["replay", root, "--to", fake.url], replay.io), 0, replay.err());
     assert.equal(replay.out(), `replay: 40 sent, 0 failed, 0 skipped (to ${fake.url})\n`);
@@ -181,7 +171,7 @@ describe("one capture store, several workers", () => {
     );
     const controller = new AbortController();
     const running = component.run(controller.signal);
-    cleanup.push(async () => {
+    cleanup.after(async () => {
       controller.abort();
       await running;
     });

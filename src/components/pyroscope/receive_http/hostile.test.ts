@@ -16,6 +16,7 @@ import { connect as tlsConnect } from "node:tls";
 import { gzipSync } from "node:zlib";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { testCertificates } from "../../../../test/support/certs.ts";
+import { pushRequestBody } from "../../../../test/support/push-request.ts";
 import { PushRequestSchema } from "../../../pyroscope/gen/push/v1/push_pb.ts";
 import type { TlsArguments } from "./arguments.ts";
 import { RecordingReceiver, rawRequest, start, testArgs } from "./testkit.ts";
@@ -253,18 +254,7 @@ describe("hostile clients", () => {
     const running = await start(testArgs([receiver], { max_inflight_body_size: 1024 * 1024 }));
     after(() => running.stop());
     // 8 MiB of zeros: about 8 KiB once gzipped, far under the budget until it inflates
-    const message = (size: number) =>
-      toBinary(
-        PushRequestSchema,
-        create(PushRequestSchema, {
-          series: [
-            {
-              labels: [{ name: "__name__", value: "process_cpu" }],
-              samples: [{ rawProfile: new Uint8Array(size) }],
-            },
-          ],
-        }),
-      );
+    const message = (size: number) => pushRequestBody({ __name__: "process_cpu" }, new Uint8Array(size));
     const bomb = gzipSync(message(8 * 1024 * 1024));
     assert.ok(bomb.length < 64 * 1024);
 

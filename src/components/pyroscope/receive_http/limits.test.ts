@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import { connect, type Socket } from "node:net";
 import { describe, test } from "node:test";
 import { gzipSync } from "node:zlib";
+import { until } from "../../../../test/support/until.ts";
 import { BudgetedBuffer } from "./budgeted-buffer.ts";
 import { declaredInflatedSize } from "./inflate.ts";
 import { type BodyLimits, type BodyResult, InflightBudget, readBody } from "./limits.ts";
@@ -23,14 +24,6 @@ function announce(port: number, head: string): Promise<Socket> {
     });
     socket.on("error", reject);
   });
-}
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe("the in-flight budget counts bytes as they arrive", () => {
@@ -86,10 +79,10 @@ describe("readBody", () => {
       assert.equal(budget.used, 0);
       const part = Buffer.alloc(3 * MiB, 1);
       socket.write(part);
-      await until(() => budget.used >= part.length, "the part is counted");
+      await until("the part is counted", () => budget.used >= part.length);
       assert.ok(budget.used <= 2 * part.length, `${budget.used} held for ${part.length} received`);
       socket.write(Buffer.alloc(29 * MiB, 2));
-      await until(() => results.length === 1, "the body is read");
+      await until("the body is read", () => results.length === 1);
       assert.equal(results[0]?.kind, "ok");
       assert.equal(budget.used, 0);
     } finally {
@@ -104,8 +97,8 @@ describe("readBody", () => {
     const socket = await announce(port, `POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${8 * MiB}\r\n\r\n`);
     try {
       socket.write(Buffer.alloc(MiB));
-      await until(() => budget.used >= MiB, "the part is counted");
-      await until(() => results.length === 1, "the stalled body is given up");
+      await until("the part is counted", () => budget.used >= MiB);
+      await until("the stalled body is given up", () => results.length === 1);
       assert.deepEqual(results[0], { kind: "timeout", timeoutMs: 200, setting: "stall" });
       assert.equal(budget.used, 0);
     } finally {

@@ -10,6 +10,8 @@ import { after, before, describe, test } from "node:test";
 import { connect as tlsConnect } from "node:tls";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
+import { freePort } from "../../../../test/support/free-port.ts";
+import { until } from "../../../../test/support/until.ts";
 import { PusherService } from "../../../pyroscope/gen/push/v1/push_pb.ts";
 import { failure, OK, type Outcome } from "../../../pyroscope/receiver.ts";
 import { Secret } from "../../../syntax/value.ts";
@@ -17,19 +19,6 @@ import type { TlsArguments } from "./arguments.ts";
 import { RecordingReceiver, type Running, rawRequest, sample, start, testArgs } from "./testkit.ts";
 
 /** Waits (bounded) until `check` holds; fails the test if it never does. */
-async function eventually(
-  check: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 5000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  assert.fail(`timed out waiting for: ${what}`);
-}
-
 /** A raw TCP connection with everything it has received so far. */
 async function openSocket(
   port: number,
@@ -51,14 +40,6 @@ async function openSocket(
   return { socket, received: () => data, closed: () => closed };
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 const GET_ROOT = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
 
 describe("conn_limit: fail fast", () => {
@@ -68,35 +49,35 @@ describe("conn_limit: fail fast", () => {
     const sockets: Awaited<ReturnType<typeof openSocket>>[] = [];
     try {
       sockets.push(await openSocket(running.port), await openSocket(running.port));
-      await eventually(
+      await until(
+        "two connections counted",
         async () =>
           (await sample(running.registry, "pyroscope_receive_http_tcp_connections", { protocol: "http" })) ===
           2,
-        "two connections counted",
       );
       assert.equal(
         await sample(running.registry, "pyroscope_receive_http_tcp_connections_limit", { protocol: "http" }),
         2,
       );
       const third = await openSocket(running.port);
-      await eventually(() => third.closed(), "the third connection is closed");
+      await until("the third connection is closed", () => third.closed());
       assert.match(third.received(), /^HTTP\/1\.1 503 Service Unavailable\r\n/);
       assert.match(third.received(), /\r\nRetry-After: 1\r\n/);
 
       // the two accepted connections still serve requests
       const first = sockets[0]!;
       first.socket.write("POST /ingest?name=a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
-      await eventually(() => first.received().includes("\r\n\r\n"), "a response on an accepted connection");
+      await until("a response on an accepted connection", () => first.received().includes("\r\n\r\n"));
       assert.match(first.received(), /^HTTP\/1\.1 200 OK/);
       assert.equal(receiver.ingests.length, 1);
 
       // once one closes, a new connection is accepted again
       sockets[1]!.socket.destroy();
-      await eventually(
+      await until(
+        "one connection left",
         async () =>
           (await sample(running.registry, "pyroscope_receive_http_tcp_connections", { protocol: "http" })) ===
           1,
-        "one connection left",
       );
       assert.equal((await rawRequest(`${running.url}/`, { method: "GET" })).status, 404);
     } finally {
@@ -130,7 +111,7 @@ describe("slow and broken clients", () => {
     const slow = await openSocket(running.port);
     slow.socket.write("POST /ingest?name=slow HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\npartial");
     await goodRequest();
-    await eventually(() => slow.closed(), "the slow connection is closed");
+    await until("the slow connection is closed", () => slow.closed());
     assert.match(slow.received(), /^HTTP\/1\.1 408 /);
     assert.deepEqual(
       receiver.ingests.slice(before).map((r) => r.labels.get("service_name")),
@@ -142,18 +123,18 @@ describe("slow and broken clients", () => {
     const before = receiver.ingests.length;
     const gone = await openSocket(running.port);
     gone.socket.write("POST /ingest?name=gone HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\npartial");
-    await eventually(
+    await until(
+      "the request is in flight",
       async () =>
         (await sample(running.registry, "pyroscope_receive_http_inflight_requests", { route: "ingest" })) ===
         1,
-      "the request is in flight",
     );
     gone.socket.destroy();
-    await eventually(
+    await until(
+      "the request is over",
       async () =>
         (await sample(running.registry, "pyroscope_receive_http_inflight_requests", { route: "ingest" })) ===
         0,
-      "the request is over",
     );
     await goodRequest();
     assert.deepEqual(
@@ -168,7 +149,7 @@ describe("slow and broken clients", () => {
       `POST /ingest?name=big HTTP/1.1\r\nHost: x\r\nContent-Length: ${2 * 1024 * 1024}\r\n\r\n`,
     );
     const [res] = await Promise.all([
-      eventually(() => big.received().includes("\r\n\r\n"), "a 413").then(() => big.received()),
+      until("a 413", () => big.received().includes("\r\n\r\n")).then(() => big.received()),
       goodRequest(),
     ]);
     assert.match(res, /^HTTP\/1\.1 413 /);
@@ -198,7 +179,7 @@ describe("slow and broken clients", () => {
     s.socket.write(
       `POST /ingest?name=big HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: ${4 * 1024 * 1024}\r\n\r\n`,
     );
-    await eventually(() => s.received().includes("\r\n\r\n"), "an answer");
+    await until("an answer", () => s.received().includes("\r\n\r\n"));
     assert.match(s.received(), /^HTTP\/1\.1 413 /);
     s.socket.destroy();
   });
@@ -208,9 +189,9 @@ describe("slow and broken clients", () => {
     s.socket.write(
       "POST /ingest?name=cont HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n",
     );
-    await eventually(() => s.received().includes("100 Continue"), "100 Continue");
+    await until("100 Continue", () => s.received().includes("100 Continue"));
     s.socket.write("abc");
-    await eventually(() => s.received().includes("HTTP/1.1 200"), "200");
+    await until("200", () => s.received().includes("HTTP/1.1 200"));
     s.socket.destroy();
     assert.equal(Buffer.from(receiver.ingests.at(-1)!.body).toString(), "abc");
   });
@@ -228,7 +209,7 @@ describe("in-flight budget", () => {
     );
     try {
       const holding = rawRequest(`${running.url}/ingest?name=hold`, { body: Buffer.alloc(700 * 1024) });
-      await eventually(() => receiver.ingests.length === 1, "the first body is held by the receiver");
+      await until("the first body is held by the receiver", () => receiver.ingests.length === 1);
       const refused = await rawRequest(`${running.url}/ingest?name=second`, {
         body: Buffer.alloc(700 * 1024),
       });
@@ -263,7 +244,7 @@ describe("server_write_timeout", () => {
     const running = await start(testArgs([receiver], { http: { server_write_timeout: 300 } }));
     try {
       await assert.rejects(rawRequest(`${running.url}/ingest?name=a`, { body: "x" }));
-      await eventually(() => signal?.aborted === true, "the receiver's signal is aborted");
+      await until("the receiver's signal is aborted", () => signal?.aborted === true);
       assert.equal((await rawRequest(`${running.url}/`, { method: "GET" })).status, 404);
     } finally {
       await running.stop();
@@ -281,9 +262,10 @@ describe("stopping", () => {
     const running = await start(testArgs([receiver]));
     const port = running.port;
     const inFlight = rawRequest(`${running.url}/ingest?name=a`, { body: "x" });
-    await eventually(() => receiver.ingests.length === 1, "the request reached the receiver");
+    await until("the request reached the receiver", () => receiver.ingests.length === 1);
     const stopped = running.stop();
-    await eventually(
+    await until(
+      "the port no longer accepts connections",
       () =>
         new Promise<boolean>((resolve) => {
           const s = connect(port, "127.0.0.1");
@@ -293,7 +275,6 @@ describe("stopping", () => {
           });
           s.on("error", () => resolve(true));
         }),
-      "the port no longer accepts connections",
     );
     release(OK);
     assert.equal((await inFlight).status, 200);
@@ -307,7 +288,7 @@ describe("stopping", () => {
       (res) => res.status,
       (err: Error) => err,
     );
-    await eventually(() => receiver.ingests.length === 1, "the request reached the receiver");
+    await until("the request reached the receiver", () => receiver.ingests.length === 1);
     await running.stop();
     assert.ok((await inFlight) instanceof Error, "the connection was closed");
   });
@@ -329,10 +310,10 @@ describe("update (spec §5 case 19)", () => {
       // an identical config: the same keep-alive connection keeps working
       const conn = await openSocket(portB);
       conn.socket.write(GET_ROOT);
-      await eventually(() => conn.received().includes("404 page not found"), "first response");
+      await until("first response", () => conn.received().includes("404 page not found"));
       await running.component.update({ ...args, http: { ...args.http, listen_port: portB } });
       conn.socket.write(GET_ROOT);
-      await eventually(() => conn.received().split("404 page not found").length === 3, "second response");
+      await until("second response", () => conn.received().split("404 page not found").length === 3);
       assert.equal(conn.closed(), false);
       conn.socket.destroy();
     } finally {
@@ -346,7 +327,7 @@ describe("update (spec §5 case 19)", () => {
     try {
       const conn = await openSocket(running.port);
       conn.socket.write(GET_ROOT);
-      await eventually(() => conn.received().includes("404 page not found"), "first response");
+      await until("first response", () => conn.received().includes("404 page not found"));
       assert.match(conn.received(), /Keep-Alive: timeout=120/);
       await running.component.update({
         ...args,
@@ -356,14 +337,14 @@ describe("update (spec §5 case 19)", () => {
       await new Promise((r) => setTimeout(r, 100));
       assert.equal(conn.closed(), false);
       conn.socket.write(GET_ROOT);
-      await eventually(() => conn.closed(), "the old server's connection closes after its next answer");
+      await until("the old server's connection closes after its next answer", () => conn.closed());
       const second = conn.received().split("HTTP/1.1 404")[2] ?? "";
       assert.match(second, /Connection: close/);
       assert.match(second, /404 page not found/);
       // new connections go to the new server
       const fresh = await openSocket(running.port);
       fresh.socket.write(GET_ROOT);
-      await eventually(() => fresh.received().includes("404 page not found"), "a new connection's answer");
+      await until("a new connection's answer", () => fresh.received().includes("404 page not found"));
       assert.match(fresh.received(), /Keep-Alive: timeout=60/);
       fresh.socket.destroy();
     } finally {
@@ -511,29 +492,7 @@ describe("h2c (http2 { enabled = true })", () => {
 function makeCertificate(): { dir: string; cert: string; key: string } | undefined {
   const dir = mkdtempSync(join(tmpdir(), "receive-http-tls-"));
   try {
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-keyout",
-        join(dir, "key.pem"),
-        "-out",
-        join(dir, "cert.pem"),
-        "-days",
-        "1",
-        "-subj",
-        "/CN=127.0.0.1",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1",
-      ],
-      { stdio: "ignore", timeout: 10_000 },
-    );
+    makeCertificateIn(dir, "127.0.0.1", ["-addext", "subjectAltName=IP:127.0.0.1"]);
     return { dir, cert: join(dir, "cert.pem"), key: join(dir, "key.pem") };
   } catch {
     rmSync(dir, { recursive: true, force: true });
@@ -556,7 +515,8 @@ function tlsArgs(changes: Partial<TlsArguments>): TlsArguments {
   };
 }
 
-function makeCertificateIn(dir: string, cn: string): void {
+/** A self-signed certificate for `cn` (`extra`: more `openssl req` arguments) as `dir/cert.pem` and `dir/key.pem`. */
+function makeCertificateIn(dir: string, cn: string, extra: readonly string[] = []): void {
   execFileSync(
     "openssl",
     [
@@ -575,6 +535,7 @@ function makeCertificateIn(dir: string, cn: string): void {
       "1",
       "-subj",
       `/CN=${cn}`,
+      ...extra,
     ],
     { stdio: "ignore", timeout: 10_000 },
   );
@@ -660,9 +621,9 @@ describe("TLS", () => {
       try {
         assert.equal(await servedName(running.port), "first");
         makeCertificateIn(dir, "second");
-        await eventually(
-          async () => (await servedName(running.port)) === "second",
+        await until(
           "the new certificate is served",
+          async () => (await servedName(running.port)) === "second",
         );
       } finally {
         await running.stop();

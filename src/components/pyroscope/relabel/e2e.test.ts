@@ -9,11 +9,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { create, toBinary } from "@bufbuild/protobuf";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { type FakePyroscope, startFakePyroscope } from "../../../../test/support/fake-pyroscope.ts";
-import { PushRequestSchema } from "../../../pyroscope/gen/push/v1/push_pb.ts";
+import { pushRequestBody } from "../../../../test/support/push-request.ts";
 import { parseName } from "../../../pyroscope/name-grammar.ts";
 import { SINGLE_PROCESS } from "../../../runtime/component.ts";
 import { defaultsOf } from "../../../syntax/decode.ts";
@@ -102,17 +101,7 @@ async function pushSeries(
   rawProfile = new Uint8Array([9, 8, 7]),
   url = pipeline.url,
 ) {
-  const body = toBinary(
-    PushRequestSchema,
-    create(PushRequestSchema, {
-      series: [
-        {
-          labels: Object.entries(labels).map(([name, value]) => ({ name, value })),
-          samples: [{ ID: "id-1", rawProfile }],
-        },
-      ],
-    }),
-  );
+  const body = pushRequestBody(labels, rawProfile, "id-1");
   const res = await fetch(`${url}/push.v1.PusherService/Push`, {
     method: "POST",
     headers: { "content-type": "application/proto" },

@@ -4,11 +4,16 @@
  * the relay runs.
  */
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { after, describe, test } from "node:test";
-import { type FakePyroscope, startFakePyroscope } from "../../../../test/support/fake-pyroscope.ts";
+import { describe, test } from "node:test";
+import { fileCleanup, makeTempDir } from "../../../../test/support/cleanup.ts";
+import { runCommandMerged } from "../../../../test/support/cli-io.ts";
+import {
+  type SwitchableBackend,
+  startSwitchableBackend,
+} from "../../../../test/support/switchable-backend.ts";
+import { until } from "../../../../test/support/until.ts";
 import { main } from "../../../cli/main.ts";
 import { Labels } from "../../../pyroscope/labels.ts";
 import type { PushRequest } from "../../../pyroscope/receiver.ts";
@@ -16,38 +21,11 @@ import { defaultsOf } from "../../../syntax/decode.ts";
 import { rawRequest, start, testArgs } from "../receive_http/testkit.ts";
 import { type QueueArguments, queueBody } from "./arguments.ts";
 import { CURSOR_FILE } from "./queue/cursors.ts";
-import { endpointArgs, type RunningWrite, startWrite, writeArgs } from "./test-harness.ts";
+import { endpointArgs, type RunningWrite, startWrite, stopAtCleanup, writeArgs } from "./test-harness.ts";
 
-const cleanup: (() => Promise<unknown>)[] = [];
-after(async () => {
-  for (const c of cleanup.reverse()) await c();
-});
-
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), "write-queue-faults-"));
-  cleanup.push(() => rm(d, { recursive: true, force: true }));
-  return d;
-}
-
-interface Backend {
-  readonly fake: FakePyroscope;
-  readonly accepted: string[];
-  down: boolean;
-}
-
-async function backend(down = false): Promise<Backend> {
-  const accepted: string[] = [];
-  const b = { accepted, down } as Backend & { fake: FakePyroscope };
-  b.fake = await startFakePyroscope({
-    respond: (r) => {
-      if (b.down) return { status: 503, connectCode: "unavailable", message: "down" };
-      accepted.push(r.push?.series[0]?.samples[0]?.ID ?? "?");
-      return undefined;
-    },
-  });
-  cleanup.push(() => b.fake.close());
-  return b;
-}
+const cleanup = fileCleanup();
+const tempDir = () => makeTempDir(cleanup, "write-queue-faults-");
+const backend = (down = false) => startSwitchableBackend(cleanup, down);
 
 function pushOf(id: string): PushRequest {
   return {
@@ -61,34 +39,14 @@ function queueArgs(path: string): QueueArguments {
   return { ...defaultsOf(queueBody), path };
 }
 
-async function startQueued(b: Backend, path: string): Promise<RunningWrite> {
+async function startQueued(b: SwitchableBackend, path: string): Promise<RunningWrite> {
   const w = await startWrite(
     writeArgs({
       endpoint: [endpointArgs({ url: b.fake.url, name: "b", min_backoff_period: 5, max_backoff_period: 20 })],
       queue: queueArgs(path),
     }),
   );
-  let stopped = false;
-  cleanup.push(async () => {
-    if (!stopped) await w.stop();
-  });
-  return {
-    ...w,
-    async stop() {
-      stopped = true;
-      await w.stop();
-    },
-  };
-}
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  return stopAtCleanup(cleanup, w);
 }
 
 describe("queue folder faults", () => {
@@ -135,18 +93,8 @@ describe("queue folder faults", () => {
         block("c", join(dir, "link")) +
         block("d", join(dir, "other")),
     );
-    let out = "";
-    const io = {
-      stdout: (t: string) => {
-        out += t;
-      },
-      stderr: (t: string) => {
-        out += t;
-      },
-      readStdin: async () => "",
-      stderrIsTTY: false,
-    };
-    assert.equal(await main(["validate", config], io), 1);
+    const { code, output: out } = await runCommandMerged(main, ["validate", config]);
+    assert.equal(code, 1);
     const errors = out.split("\n").filter((l) => l.startsWith("Error: /"));
     assert.equal(errors.length, 2, out);
     assert.match(
@@ -189,7 +137,7 @@ describe("queue folder faults", () => {
     const b = await backend();
     const w = await startQueued(b, dir);
     const http = await start(testArgs([w.receiver]));
-    cleanup.push(() => http.stop());
+    cleanup.after(() => http.stop());
     assert.equal(await w.metric("pyroscope_write_queue_faults_total", { fault: "not_a_file" }), 2);
     assert.match(w.logs.join(""), /named like a segment that is not a file/);
     assert.equal(
@@ -209,7 +157,7 @@ describe("queue folder faults", () => {
     const b = await backend(true);
     const w = await startQueued(b, join(dir, "q"));
     const http = await start(testArgs([w.receiver]));
-    cleanup.push(() => http.stop());
+    cleanup.after(() => http.stop());
     assert.deepEqual(await w.receiver.push(pushOf("before")), { ok: true });
     // The queue may write a file (its cursors) while the folder is being removed: remove until it is gone.
     await until("the folder is removed", () =>

@@ -3,16 +3,18 @@
  * endpoints, restarts, torn and corrupt records, full queue, expiry, dead letters, reloads and health.
  */
 import assert from "node:assert/strict";
-import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { appendFile, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { Code } from "@connectrpc/connect";
+import { fileCleanup, makeTempDir } from "../../../../test/support/cleanup.ts";
+import { type RecordedRequest, startFakePyroscope } from "../../../../test/support/fake-pyroscope.ts";
+import { pushRequestBody } from "../../../../test/support/push-request.ts";
 import {
-  type FakePyroscope,
-  type RecordedRequest,
-  startFakePyroscope,
-} from "../../../../test/support/fake-pyroscope.ts";
+  type SwitchableBackend,
+  startSwitchableBackend,
+} from "../../../../test/support/switchable-backend.ts";
+import { until } from "../../../../test/support/until.ts";
 import { IngestQuery } from "../../../pyroscope/ingest-query.ts";
 import { Labels } from "../../../pyroscope/labels.ts";
 import type { IngestRequest, PushRequest } from "../../../pyroscope/receiver.ts";
@@ -21,61 +23,14 @@ import { type Running, start, testArgs } from "../receive_http/testkit.ts";
 import { type EndpointArguments, type QueueArguments, queueBody, type WriteArguments } from "./arguments.ts";
 import { CURSOR_FILE } from "./queue/cursors.ts";
 import { DEAD_LETTER_DIR } from "./queue/dead-letters.ts";
-import { endpointArgs, type RunningWrite, startWrite, writeArgs } from "./test-harness.ts";
+import { endpointArgs, type RunningWrite, startWrite, stopAtCleanup, writeArgs } from "./test-harness.ts";
 import type { WriteHooks } from "./write.ts";
 
 const FAST = { min_backoff_period: 5, max_backoff_period: 20 } as const;
 
-const cleanup: (() => Promise<unknown>)[] = [];
-after(async () => {
-  // every step runs, even when one fails (the temporary folders are removed last)
-  const failed: unknown[] = [];
-  for (const c of cleanup.reverse()) await c().catch((err: unknown) => failed.push(err));
-  if (failed.length > 0) throw failed[0];
-});
-
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), "write-queue-"));
-  cleanup.push(() => rm(d, { recursive: true, force: true }));
-  return d;
-}
-
-/** A fake backend that can be switched down (503 / `unavailable`) and up; `accepted` holds what got a 200. */
-interface Backend {
-  fake: FakePyroscope;
-  readonly accepted: string[];
-  down: boolean;
-  /** Answers for particular IDs (e.g. a 400), while up. */
-  refuse: Map<string, number>;
-  /** When set: requests that arrived before it (`performance.now()`) are answered as while down. */
-  upSince?: number;
-}
-
-async function backend(down = false): Promise<Backend> {
-  const b: Backend = { fake: undefined as unknown as FakePyroscope, accepted: [], down, refuse: new Map() };
-  b.fake = await startFakePyroscope({
-    respond: (r) => {
-      if (b.down || (b.upSince !== undefined && r.receivedAt < b.upSince)) {
-        return { status: 503, connectCode: "unavailable", message: "down for maintenance" };
-      }
-      const id = idOf(r);
-      const refused = b.refuse.get(id);
-      if (refused !== undefined)
-        return { status: refused, connectCode: "invalid_argument", message: "bad profile" };
-      b.accepted.push(id);
-      return undefined;
-    },
-  });
-  cleanup.push(() => b.fake.close());
-  return b;
-}
-
-/** The ID of a recorded request: the push sample's ID, or the ingest's `seq` label. */
-function idOf(r: RecordedRequest): string {
-  if (r.kind === "push") return r.push?.series[0]?.samples[0]?.ID ?? "";
-  const name = new URLSearchParams(r.query).get("name") ?? "";
-  return `ingest-${/seq=([^,}]+)/.exec(name)?.[1] ?? "?"}`;
-}
+const cleanup = fileCleanup();
+const tempDir = () => makeTempDir(cleanup, "write-queue-");
+const backend = (down = false) => startSwitchableBackend(cleanup, down);
 
 function pushOf(id: string, size = 64): PushRequest {
   return {
@@ -100,7 +55,11 @@ function queueArgs(path: string, overrides: Partial<QueueArguments> = {}): Queue
   return { ...defaultsOf(queueBody), path, ...overrides };
 }
 
-function ep(b: Backend, name: string, overrides: Partial<EndpointArguments> = {}): EndpointArguments {
+function ep(
+  b: SwitchableBackend,
+  name: string,
+  overrides: Partial<EndpointArguments> = {},
+): EndpointArguments {
   return endpointArgs({ url: b.fake.url, name, ...FAST, ...overrides });
 }
 
@@ -110,32 +69,7 @@ async function startQueued(
   hooks: WriteHooks = {},
   extra: Partial<WriteArguments> = {},
 ): Promise<RunningWrite> {
-  const w = await startWrite(writeArgs({ endpoint: endpoints, queue, ...extra }), hooks);
-  let stopped = false;
-  cleanup.push(async () => {
-    if (!stopped) await w.stop();
-  });
-  return {
-    ...w,
-    async stop() {
-      stopped = true;
-      await w.stop();
-    },
-  };
-}
-
-async function until<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  ms = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  return stopAtCleanup(cleanup, await startWrite(writeArgs({ endpoint: endpoints, queue, ...extra }), hooks));
 }
 
 function duplicates(ids: readonly string[]): string[] {
@@ -374,7 +308,7 @@ describe("pyroscope.write with a queue", () => {
         return undefined;
       },
     });
-    cleanup.push(() => fake.close());
+    cleanup.after(() => fake.close());
     const w = await startQueued(
       [endpointArgs({ url: fake.url, ...FAST })],
       queueArgs(await tempDir(), { max_inflight_per_endpoint: 2 }),
@@ -487,22 +421,7 @@ describe("a full queue seen by SDKs through pyroscope.receive_http", () => {
     assert.equal(res?.status, 429);
     assert.equal(res?.headers.get("retry-after"), "1");
 
-    const { create, toBinary } = await import("@bufbuild/protobuf");
-    const { PushRequestSchema } = await import("../../../pyroscope/gen/push/v1/push_pb.ts");
-    const body = toBinary(
-      PushRequestSchema,
-      create(PushRequestSchema, {
-        series: [
-          {
-            labels: [
-              { name: "__name__", value: "process_cpu" },
-              { name: "service_name", value: "app" },
-            ],
-            samples: [{ ID: "x", rawProfile: new Uint8Array(3000) }],
-          },
-        ],
-      }),
-    );
+    const body = pushRequestBody({ __name__: "process_cpu", service_name: "app" }, new Uint8Array(3000), "x");
     const push = await fetch(`${receiver.url}/push.v1.PusherService/Push`, {
       method: "POST",
       headers: { "content-type": "application/proto" },

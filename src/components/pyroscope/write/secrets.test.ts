@@ -2,21 +2,21 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { type AddressInfo, createServer as createNetServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { inspect } from "node:util";
-import { create, toBinary } from "@bufbuild/protobuf";
+import { startLoadedAgent } from "../../../../test/support/agent.ts";
 import { testCertificates } from "../../../../test/support/certs.ts";
+import { runCommandMerged } from "../../../../test/support/cli-io.ts";
 import { startFakePyroscope } from "../../../../test/support/fake-pyroscope.ts";
+import { freePort } from "../../../../test/support/free-port.ts";
+import { pushRequestBody } from "../../../../test/support/push-request.ts";
 import { main } from "../../../cli/main.ts";
-import { PushRequestSchema } from "../../../pyroscope/gen/push/v1/push_pb.ts";
 import { IngestQuery } from "../../../pyroscope/ingest-query.ts";
 import { Labels } from "../../../pyroscope/labels.ts";
-import { Agent } from "../../../runtime/agent.ts";
 import { encodeBody } from "../../../runtime/alloyjson.ts";
-import { cliRegistry } from "../../../runtime/cli-registry.ts";
 import type { BlockStmt } from "../../../syntax/ast.ts";
 import { decodeBody } from "../../../syntax/decode.ts";
 import { parseFile } from "../../../syntax/parser.ts";
@@ -165,14 +165,7 @@ test("secrets never reach the agent's logs, client answers, /metrics, the compon
   after(() => rmSync(dir, { recursive: true, force: true }));
   const passwordFile = join(dir, "password");
   writeFileSync(passwordFile, SECRET);
-  const port = await new Promise<number>((resolve) => {
-    const s = createNetServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-  const path = join(dir, "config.alloy");
+  const port = await freePort();
   const config = `logging {
   level = "debug"
 }
@@ -242,19 +235,8 @@ pyroscope.write "w" {
   }
 }
 `;
-  writeFileSync(path, config);
-  const logs: string[] = [];
-  const agent = await Agent.start({
-    configPath: path,
-    listenAddr: "127.0.0.1:0",
-    storagePath: join(dir, "data"),
-    minStability: "generally-available",
-    stopDeadlineMs: 5_000,
-    registry: cliRegistry(),
-    logOut: (t) => logs.push(t),
-  });
+  const { agent, path, logs } = await startLoadedAgent({ dir, config });
   after(() => agent.shutdown());
-  assert.equal((await agent.reload()).error, undefined);
 
   const post = (target: string, body: Uint8Array, headers: Record<string, string> = {}) =>
     new Promise<string>((resolve, reject) => {
@@ -271,20 +253,7 @@ pyroscope.write "w" {
       req.on("error", reject);
       req.end(body);
     });
-  const push = toBinary(
-    PushRequestSchema,
-    create(PushRequestSchema, {
-      series: [
-        {
-          labels: [
-            { name: "__name__", value: "process_cpu" },
-            { name: "service_name", value: "svc" },
-          ],
-          samples: [{ rawProfile: new Uint8Array([1, 2, 3]) }],
-        },
-      ],
-    }),
-  );
+  const push = pushRequestBody({ __name__: "process_cpu", service_name: "svc" }, new Uint8Array([1, 2, 3]));
   const base = `http://127.0.0.1:${agent.address.port}`;
   const get = async (p: string) => (await fetch(`${base}${p}`)).text();
   const surfaces: Record<string, string> = {
@@ -310,17 +279,7 @@ pyroscope.write "w" {
   assert.match(surfaces["reloadAnswer"]!, /unrecognized attribute name "bogus"/);
   surfaces["healthy"] = await get("/-/healthy");
   surfaces["writeDetailAfterReload"] = await get("/api/v0/web/components/pyroscope.write.w");
-  let validateOutput = "";
-  await main(["validate", path], {
-    stdout: (t) => {
-      validateOutput += t;
-    },
-    stderr: (t) => {
-      validateOutput += t;
-    },
-    readStdin: async () => "",
-    stderrIsTTY: false,
-  });
+  const validateOutput = (await runCommandMerged(main, ["validate", path])).output;
   surfaces["validate"] = validateOutput;
   assert.match(validateOutput, /password = "\*+"/);
   await agent.shutdown();

@@ -7,12 +7,16 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type FakePyroscope, startFakePyroscope } from "../../../../test/support/fake-pyroscope.ts";
+import { fileCleanup, makeTempDir } from "../../../../test/support/cleanup.ts";
+import {
+  type SwitchableBackend,
+  startSwitchableBackend,
+} from "../../../../test/support/switchable-backend.ts";
+import { until } from "../../../../test/support/until.ts";
 import { Labels } from "../../../pyroscope/labels.ts";
 import type { PushRequest } from "../../../pyroscope/receiver.ts";
 import { SINGLE_PROCESS } from "../../../runtime/component.ts";
@@ -22,41 +26,12 @@ import { type QueueArguments, queueBody } from "./arguments.ts";
 import { DEAD_LETTER_DIR } from "./queue/dead-letters.ts";
 import { LOCK_FILE } from "./queue/lock.ts";
 import { SHARDS_DIR } from "./queue/shards.ts";
-import { endpointArgs, type RunningWrite, startWrite, writeArgs } from "./test-harness.ts";
+import { endpointArgs, type RunningWrite, startWrite, stopAtCleanup, writeArgs } from "./test-harness.ts";
 import { queueSettings } from "./write.ts";
 
-const cleanup: (() => Promise<unknown>)[] = [];
-after(async () => {
-  const failed: unknown[] = [];
-  for (const c of cleanup.reverse()) await c().catch((err: unknown) => failed.push(err));
-  if (failed.length > 0) throw failed[0];
-});
-
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), "write-shards-"));
-  cleanup.push(() => rm(d, { recursive: true, force: true }));
-  return d;
-}
-
-/** A fake backend that answers 503 while `down`; `accepted` holds the sample IDs it took, in order. */
-interface Backend {
-  fake: FakePyroscope;
-  readonly accepted: string[];
-  down: boolean;
-}
-
-async function backend(down = false): Promise<Backend> {
-  const b: Backend = { fake: undefined as unknown as FakePyroscope, accepted: [], down };
-  b.fake = await startFakePyroscope({
-    respond: (r) => {
-      if (b.down) return { status: 503, connectCode: "unavailable", message: "down for maintenance" };
-      b.accepted.push(r.push?.series[0]?.samples[0]?.ID ?? "?");
-      return undefined;
-    },
-  });
-  cleanup.push(() => b.fake.close());
-  return b;
-}
+const cleanup = fileCleanup();
+const tempDir = () => makeTempDir(cleanup, "write-shards-");
+const backend = (down = false) => startSwitchableBackend(cleanup, down);
 
 function pushOf(id: string): PushRequest {
   return {
@@ -71,7 +46,12 @@ function queueArgs(path: string): QueueArguments {
 }
 
 /** Worker `index` of `count`, writing to `b` through the queue at `path`. */
-async function worker(b: Backend, path: string, index: number, count: number): Promise<RunningWrite> {
+async function worker(
+  b: SwitchableBackend,
+  path: string,
+  index: number,
+  count: number,
+): Promise<RunningWrite> {
   const endpoint = endpointArgs({
     url: b.fake.url,
     name: "b",
@@ -85,25 +65,7 @@ async function worker(b: Backend, path: string, index: number, count: number): P
     undefined,
     { index, count },
   );
-  let stopped = false;
-  cleanup.push(async () => {
-    if (!stopped) await w.stop();
-  });
-  return {
-    ...w,
-    async stop() {
-      stopped = true;
-      await w.stop();
-    },
-  };
-}
-
-async function until(what: string, probe: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  return stopAtCleanup(cleanup, w);
 }
 
 /** Pushes `n` profiles named `<prefix>-<i>` through `w`; returns their IDs. */
@@ -129,7 +91,7 @@ console.log("locked");
 setTimeout(() => process.exit(3), 60_000);`;
   const child = spawn(node, ["--input-type=module", "-e", code], { stdio: ["ignore", "pipe", "inherit"] });
   const exited = new Promise((resolve) => child.on("exit", resolve));
-  cleanup.push(async () => {
+  cleanup.after(async () => {
     child.kill("SIGKILL");
     await exited;
   });
@@ -181,7 +143,7 @@ describe("the durable queue under run --workers", () => {
       undefined,
       { index: 1, count: 2 },
     );
-    cleanup.push(() => w.stop());
+    cleanup.after(() => w.stop());
     let outcome = await w.receiver.push(pushOf("first"));
     for (let i = 0; outcome.ok && i < 200; i++) outcome = await w.receiver.push(pushOf(`p${i}`));
     assert.equal(outcome.ok, false);

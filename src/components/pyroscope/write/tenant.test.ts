@@ -4,10 +4,8 @@
  * directly and through the queue; an invalid tenant is a 400 and nothing is sent.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, test } from "node:test";
+import { makeTempDir } from "../../../../test/support/cleanup.ts";
 import { startFakePyroscope } from "../../../../test/support/fake-pyroscope.ts";
 import { IngestQuery } from "../../../pyroscope/ingest-query.ts";
 import { Labels } from "../../../pyroscope/labels.ts";
@@ -45,8 +43,7 @@ for (const mode of ["direct", "queue"] as const) {
     test("becomes X-Scope-OrgID over forwarded and configured headers; the label is not sent", async (t) => {
       const fake = await startFakePyroscope();
       t.after(() => fake.close());
-      const dir = await mkdtemp(join(tmpdir(), "write-tenant-"));
-      t.after(() => rm(dir, { recursive: true, force: true }));
+      const dir = await makeTempDir(t, "write-tenant-");
       const w = await startWrite(
         writeArgs({
           endpoint: [endpointArgs({ url: fake.url, headers: { "X-Scope-OrgID": "configured" } })],
@@ -76,8 +73,7 @@ for (const mode of ["direct", "queue"] as const) {
     test("an invalid tenant is a 400 and nothing is sent", async (t) => {
       const fake = await startFakePyroscope();
       t.after(() => fake.close());
-      const dir = await mkdtemp(join(tmpdir(), "write-tenant-"));
-      t.after(() => rm(dir, { recursive: true, force: true }));
+      const dir = await makeTempDir(t, "write-tenant-");
       const w = await startWrite(
         writeArgs({
           endpoint: [endpointArgs({ url: fake.url })],

@@ -98,3 +98,24 @@ export async function startWrite(
     },
   };
 }
+
+/**
+ * `w`, stopped by `cleanup` (a test's context or a file's clean-up stack) unless the test stopped it first: a
+ * test that fails half-way leaves no component running.
+ */
+export function stopAtCleanup(
+  cleanup: { after(step: () => Promise<unknown>): void },
+  w: RunningWrite,
+): RunningWrite {
+  let stopped = false;
+  cleanup.after(async () => {
+    if (!stopped) await w.stop();
+  });
+  return {
+    ...w,
+    async stop() {
+      stopped = true;
+      await w.stop();
+    },
+  };
+}

@@ -1,28 +1,17 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { create, toBinary } from "@bufbuild/protobuf";
+import { startLoadedAgent } from "../../../../test/support/agent.ts";
+import { runCommandMerged } from "../../../../test/support/cli-io.ts";
 import { startFakePyroscope } from "../../../../test/support/fake-pyroscope.ts";
+import { freePort } from "../../../../test/support/free-port.ts";
+import { pushRequestBody } from "../../../../test/support/push-request.ts";
 import { main } from "../../../cli/main.ts";
-import { PushRequestSchema } from "../../../pyroscope/gen/push/v1/push_pb.ts";
-import { Agent } from "../../../runtime/agent.ts";
-import { cliRegistry } from "../../../runtime/cli-registry.ts";
 
 const PASSWORD = "pAss-Wd7Q";
 const TOKEN = "t0ken-Zk3";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createNetServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Every file under `dir`, read as text. */
 function allFiles(dir: string): string {
@@ -44,7 +33,6 @@ test("a password or a token in an endpoint URL reaches no log, metric, API, diag
   const port = await freePort();
   const withPassword = fake.url.replace("http://", `http://user:${PASSWORD}@`);
   const withToken = `${fake.url}/?token=${TOKEN}&tenant=a`;
-  const path = join(dir, "config.alloy");
   const config = `logging {
   level = "debug"
 }
@@ -71,34 +59,10 @@ pyroscope.write "w" {
   }
 }
 `;
-  writeFileSync(path, config);
-  const logs: string[] = [];
-  const agent = await Agent.start({
-    configPath: path,
-    listenAddr: "127.0.0.1:0",
-    storagePath: join(dir, "data"),
-    minStability: "generally-available",
-    stopDeadlineMs: 5_000,
-    registry: cliRegistry(),
-    logOut: (t) => logs.push(t),
-  });
+  const { agent, path, logs } = await startLoadedAgent({ dir, config });
   after(() => agent.shutdown());
-  assert.equal((await agent.reload()).error, undefined);
 
-  const push = toBinary(
-    PushRequestSchema,
-    create(PushRequestSchema, {
-      series: [
-        {
-          labels: [
-            { name: "__name__", value: "process_cpu" },
-            { name: "service_name", value: "svc" },
-          ],
-          samples: [{ rawProfile: new Uint8Array([1, 2, 3]) }],
-        },
-      ],
-    }),
-  );
+  const push = pushRequestBody({ __name__: "process_cpu", service_name: "svc" }, new Uint8Array([1, 2, 3]));
   const relay = `http://127.0.0.1:${port}`;
   const answers = [
     await fetch(`${relay}/push.v1.PusherService/Push`, {
@@ -156,18 +120,7 @@ pyroscope.write "w" {
   );
   surfaces["reloadAnswer"] = await get("/-/reload");
   assert.match(surfaces["reloadAnswer"]!, /unrecognized attribute name "bogus"/);
-  let validateOutput = "";
-  await main(["validate", path], {
-    stdout: (t) => {
-      validateOutput += t;
-    },
-    stderr: (t) => {
-      validateOutput += t;
-    },
-    readStdin: async () => "",
-    stderrIsTTY: false,
-  });
-  surfaces["validate"] = validateOutput;
+  surfaces["validate"] = (await runCommandMerged(main, ["validate", path])).output;
   await agent.shutdown();
   surfaces["logs"] = logs.join("");
   surfaces["queueFiles"] = allFiles(join(dir, "queue"));

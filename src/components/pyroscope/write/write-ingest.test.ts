@@ -7,6 +7,7 @@ import {
   startFakePyroscope,
 } from "../../../../test/support/fake-pyroscope.ts";
 import { readFixture } from "../../../../test/support/fixtures.ts";
+import { startWriteToFake } from "../../../../test/support/write-to-fake.ts";
 import { USER_AGENT } from "../../../http/user-agent.ts";
 import { IngestQuery } from "../../../pyroscope/ingest-query.ts";
 import { Labels } from "../../../pyroscope/labels.ts";
@@ -102,12 +103,14 @@ describe("pyroscope.write ingest path (Alloy AppendIngestTestSuite)", () => {
   });
 
   test("TestRetryLogic: 503 then 200 succeeds after exactly 2 requests", async () => {
-    const fake = await startFakePyroscope({
-      respond: (r) => (r.index === 0 ? { status: 503, body: "service temporarily unavailable" } : undefined),
-    });
-    after(() => fake.close());
-    const w = await startWrite(writeArgs({ endpoint: [endpointArgs({ url: fake.url, ...FAST })] }));
-    after(() => w.stop());
+    const { fake, w } = await startWriteToFake(
+      { after },
+      {
+        respond: (r) =>
+          r.index === 0 ? { status: 503, body: "service temporarily unavailable" } : undefined,
+      },
+      FAST,
+    );
     assert.deepEqual(await w.receiver.ingest(profile({ __name__: "test.profile", service: "x" })), {
       ok: true,
     });
@@ -115,12 +118,13 @@ describe("pyroscope.write ingest path (Alloy AppendIngestTestSuite)", () => {
   });
 
   test("TestRetryExhaustion: always 503 → 3 requests, Alloy's message, status relayed as failed", async () => {
-    const fake = await startFakePyroscope({
-      respond: () => ({ status: 503, body: "service always unavailable" }),
-    });
-    after(() => fake.close());
-    const w = await startWrite(writeArgs({ endpoint: [endpointArgs({ url: fake.url, ...FAST })] }));
-    after(() => w.stop());
+    const { fake, w } = await startWriteToFake(
+      { after },
+      {
+        respond: () => ({ status: 503, body: "service always unavailable" }),
+      },
+      FAST,
+    );
     const outcome = await w.receiver.ingest(profile({ __name__: "test.profile" }));
     assert.deepEqual(outcome, {
       ok: false,
@@ -136,20 +140,14 @@ describe("pyroscope.write ingest path (Alloy AppendIngestTestSuite)", () => {
   });
 
   test("TestLabelTransformation: __name__ follows service_name", async () => {
-    const fake = await startFakePyroscope();
-    after(() => fake.close());
-    const w = await startWrite(writeArgs({ endpoint: [endpointArgs({ url: fake.url })] }));
-    after(() => w.stop());
+    const { fake, w } = await startWriteToFake({ after });
     await w.receiver.ingest(profile({ __name__: "original-name", service_name: "my-service-grafana" }));
     const [req] = fake.ingests;
     assert.deepEqual(nameOf(req!), { __name__: "my-service-grafana", service_name: "my-service-grafana" });
   });
 
   test("TestInvalidLabels: validation messages, nothing sent", async () => {
-    const fake = await startFakePyroscope();
-    after(() => fake.close());
-    const w = await startWrite(writeArgs({ endpoint: [endpointArgs({ url: fake.url })] }));
-    after(() => w.stop());
+    const { fake, w } = await startWriteToFake({ after });
     assert.deepEqual(
       await w.receiver.ingest(profile({ service_name: "test-service", valid_label: "value", __name__: "n" })),
       { ok: true },
@@ -235,10 +233,11 @@ describe("pyroscope.write ingest path: request details", () => {
   });
 
   test("success means exactly 200: a 202 is a permanent failure with that status", async () => {
-    const fake = await startFakePyroscope({ respond: () => ({ status: 202, body: "accepted?" }) });
-    after(() => fake.close());
-    const w = await startWrite(writeArgs({ endpoint: [endpointArgs({ url: fake.url, ...FAST })] }));
-    after(() => w.stop());
+    const { fake, w } = await startWriteToFake(
+      { after },
+      { respond: () => ({ status: 202, body: "accepted?" }) },
+      FAST,
+    );
     assert.deepEqual(await w.receiver.ingest(profile({ __name__: "x" })), {
       ok: false,
       code: Code.InvalidArgument,
@@ -249,10 +248,10 @@ describe("pyroscope.write ingest path: request details", () => {
   });
 
   test("only the first 2 KiB of an error body are kept", async () => {
-    const fake = await startFakePyroscope({ respond: () => ({ status: 400, body: "x".repeat(10_000) }) });
-    after(() => fake.close());
-    const w = await startWrite(writeArgs({ endpoint: [endpointArgs({ url: fake.url })] }));
-    after(() => w.stop());
+    const { w } = await startWriteToFake(
+      { after },
+      { respond: () => ({ status: 400, body: "x".repeat(10_000) }) },
+    );
     const outcome = await w.receiver.ingest(profile({ __name__: "x" }));
     assert.equal(!outcome.ok ? outcome.message : "", "x".repeat(2048));
   });
@@ -297,14 +296,11 @@ describe("pyroscope.write ingest path: request details", () => {
   });
 
   test("a hanging server times out per attempt; the error is Go's", async () => {
-    const fake = await startFakePyroscope({ respond: () => ({ hang: true }) });
-    after(() => fake.close());
-    const w = await startWrite(
-      writeArgs({
-        endpoint: [endpointArgs({ url: fake.url, ...FAST, remote_timeout: 50, max_backoff_retries: 2 })],
-      }),
+    const { fake, w } = await startWriteToFake(
+      { after },
+      { respond: () => ({ hang: true }) },
+      { ...FAST, remote_timeout: 50, max_backoff_retries: 2 },
     );
-    after(() => w.stop());
     const outcome = await w.receiver.ingest(profile({ __name__: "x" }, { query: IngestQuery.parse("") }));
     assert.equal(outcome.ok, false);
     assert.equal(
@@ -315,21 +311,21 @@ describe("pyroscope.write ingest path: request details", () => {
   });
 
   test("a connection reset is retried", async () => {
-    const fake = await startFakePyroscope({ respond: (r) => (r.index === 0 ? { reset: true } : undefined) });
-    after(() => fake.close());
-    const w = await startWrite(writeArgs({ endpoint: [endpointArgs({ url: fake.url, ...FAST })] }));
-    after(() => w.stop());
+    const { fake, w } = await startWriteToFake(
+      { after },
+      { respond: (r) => (r.index === 0 ? { reset: true } : undefined) },
+      FAST,
+    );
     assert.deepEqual(await w.receiver.ingest(profile({ __name__: "x" })), { ok: true });
     assert.equal(fake.ingests.length, 2);
   });
 
   test("Retry-After on a 503 is reported and honoured", async () => {
-    const fake = await startFakePyroscope({ respond: () => ({ status: 503, retryAfter: 0, body: "busy" }) });
-    after(() => fake.close());
-    const w = await startWrite(
-      writeArgs({ endpoint: [endpointArgs({ url: fake.url, ...FAST, max_backoff_retries: 2 })] }),
+    const { w } = await startWriteToFake(
+      { after },
+      { respond: () => ({ status: 503, retryAfter: 0, body: "busy" }) },
+      { ...FAST, max_backoff_retries: 2 },
     );
-    after(() => w.stop());
     const outcome = await w.receiver.ingest(profile({ __name__: "x" }));
     assert.equal(!outcome.ok ? outcome.retryAfterMs : -1, 0);
   });
@@ -358,10 +354,7 @@ describe("pyroscope.write ingest path: request details", () => {
   });
 
   test("real SDK bodies pass through byte for byte (Node SDK captures, JFR)", async () => {
-    const fake = await startFakePyroscope();
-    after(() => fake.close());
-    const w = await startWrite(writeArgs({ endpoint: [endpointArgs({ url: fake.url })] }));
-    after(() => w.stop());
+    const { fake, w } = await startWriteToFake({ after });
     const bodies = [
       { file: "node-sdk/sdk-0.6.4-wall.pb.gz", ct: [] as string[] },
       { file: "node-sdk/sdk-0.6.1-heap.multipart.body", ct: ["multipart/form-data; boundary=abc"] },

@@ -6,6 +6,8 @@ import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { testCertificates } from "../../../../test/support/certs.ts";
 import { headerValues, startFakePyroscope } from "../../../../test/support/fake-pyroscope.ts";
+import { tlsConfig } from "../../../../test/support/http-config.ts";
+import { startWriteToFake } from "../../../../test/support/write-to-fake.ts";
 import { USER_AGENT } from "../../../http/user-agent.ts";
 import { PusherService, type PushRequest as PushMessage } from "../../../pyroscope/gen/push/v1/push_pb.ts";
 import { IngestQuery } from "../../../pyroscope/ingest-query.ts";
@@ -189,10 +191,7 @@ describe("pyroscope.write push path", () => {
   });
 
   test("invalid labels are rejected before any request, and no metric moves (Test_Write_FanOut_ValidateLabels)", async () => {
-    const fake = await startFakePyroscope();
-    after(() => fake.close());
-    const w = await startWrite(writeArgs({ endpoint: [endpointArgs({ url: fake.url })] }));
-    after(() => w.stop());
+    const { fake, w } = await startWriteToFake({ after });
     const cases: [Record<string, string>, string][] = [
       [{}, "invalid labels in profile: service name is required"],
       [
@@ -244,12 +243,13 @@ describe("pyroscope.write push path", () => {
   });
 
   test("a permanent Connect error is not retried and is rejected with its status and message", async () => {
-    const fake = await startFakePyroscope({
-      respond: () => ({ connectCode: "invalid_argument", message: "invalid labels 'x' with error: bad" }),
-    });
-    after(() => fake.close());
-    const w = await startWrite(writeArgs({ endpoint: [endpointArgs({ url: fake.url, ...FAST })] }));
-    after(() => w.stop());
+    const { fake, w } = await startWriteToFake(
+      { after },
+      {
+        respond: () => ({ connectCode: "invalid_argument", message: "invalid labels 'x' with error: bad" }),
+      },
+      FAST,
+    );
     assert.deepEqual(await w.receiver.push(series({ __name__: "x" })), {
       ok: false,
       code: Code.InvalidArgument,
@@ -291,12 +291,7 @@ describe("pyroscope.write push path", () => {
   });
 
   test("503 then 200: retried, delivered once, metrics count one retry and one send", async () => {
-    const fake = await startFakePyroscope({ failFirst: 1 });
-    after(() => fake.close());
-    const w = await startWrite(
-      writeArgs({ endpoint: [endpointArgs({ url: fake.url, ...FAST, name: "primary" })] }),
-    );
-    after(() => w.stop());
+    const { fake, w } = await startWriteToFake({ after }, { failFirst: 1 }, { ...FAST, name: "primary" });
     assert.deepEqual(await w.receiver.push(series({ __name__: "x" })), { ok: true });
     assert.equal(fake.pushes.length, 2);
     assert.equal(await w.metric("pyroscope_write_retries_total", { endpoint: "primary" }), 1);
@@ -315,26 +310,22 @@ describe("pyroscope.write push path", () => {
   });
 
   test("a hanging server: each attempt times out after remote_timeout and is retried", async () => {
-    const fake = await startFakePyroscope({ respond: (r) => (r.index < 2 ? { hang: true } : {}) });
-    after(() => fake.close());
-    const w = await startWrite(
-      writeArgs({ endpoint: [endpointArgs({ url: fake.url, ...FAST, remote_timeout: 100 })] }),
+    const { fake, w } = await startWriteToFake(
+      { after },
+      { respond: (r) => (r.index < 2 ? { hang: true } : {}) },
+      { ...FAST, remote_timeout: 100 },
     );
-    after(() => w.stop());
     assert.deepEqual(await w.receiver.push(series({ __name__: "x" })), { ok: true });
     assert.equal(fake.pushes.length, 3);
     assert.equal(fake.pushes[0]?.headers["connect-timeout-ms"], "100");
   });
 
   test("timeouts exhausted: Alloy's deadline message", async () => {
-    const fake = await startFakePyroscope({ respond: () => ({ hang: true }) });
-    after(() => fake.close());
-    const w = await startWrite(
-      writeArgs({
-        endpoint: [endpointArgs({ url: fake.url, ...FAST, remote_timeout: 50, max_backoff_retries: 2 })],
-      }),
+    const { fake, w } = await startWriteToFake(
+      { after },
+      { respond: () => ({ hang: true }) },
+      { ...FAST, remote_timeout: 50, max_backoff_retries: 2 },
     );
-    after(() => w.stop());
     const outcome = await w.receiver.push(series({ __name__: "x" }));
     assert.deepEqual(outcome, {
       ok: false,
@@ -346,24 +337,22 @@ describe("pyroscope.write push path", () => {
   });
 
   test("remote_timeout = 0 fails every attempt at once (Alloy: instant deadline), without a request", async () => {
-    const fake = await startFakePyroscope();
-    after(() => fake.close());
-    const w = await startWrite(
-      writeArgs({
-        endpoint: [endpointArgs({ url: fake.url, ...FAST, remote_timeout: 0, max_backoff_retries: 2 })],
-      }),
+    const { fake, w } = await startWriteToFake(
+      { after },
+      {},
+      { ...FAST, remote_timeout: 0, max_backoff_retries: 2 },
     );
-    after(() => w.stop());
     const outcome = await w.receiver.push(series({ __name__: "x" }));
     assert.equal(outcome.ok, false);
     assert.equal(fake.pushes.length, 0);
   });
 
   test("a connection reset is retried (transport errors are unavailable)", async () => {
-    const fake = await startFakePyroscope({ respond: (r) => (r.index === 0 ? { reset: true } : {}) });
-    after(() => fake.close());
-    const w = await startWrite(writeArgs({ endpoint: [endpointArgs({ url: fake.url, ...FAST })] }));
-    after(() => w.stop());
+    const { fake, w } = await startWriteToFake(
+      { after },
+      { respond: (r) => (r.index === 0 ? { reset: true } : {}) },
+      FAST,
+    );
     assert.deepEqual(await w.receiver.push(series({ __name__: "x" })), { ok: true });
     assert.equal(fake.pushes.length, 2);
   });
@@ -412,24 +401,20 @@ describe("pyroscope.write push path", () => {
   });
 
   test("retryAfterMs is reported when the endpoint gives up on a 429", async () => {
-    const fake = await startFakePyroscope({
-      respond: () => ({ connectCode: "resource_exhausted", retryAfter: 7, message: "rate" }),
-    });
-    after(() => fake.close());
-    const w = await startWrite(
-      writeArgs({ endpoint: [endpointArgs({ url: fake.url, retry_on_http_429: false })] }),
+    const { w } = await startWriteToFake(
+      { after },
+      {
+        respond: () => ({ connectCode: "resource_exhausted", retryAfter: 7, message: "rate" }),
+      },
+      { retry_on_http_429: false },
     );
-    after(() => w.stop());
     const outcome = await w.receiver.push(series({ __name__: "x" }));
     assert.equal(outcome.ok, false);
     assert.equal(!outcome.ok ? outcome.retryAfterMs : 0, 7000);
   });
 
   test("the caller's signal stops the retry loop: canceled, not retried further", async () => {
-    const fake = await startFakePyroscope({ respond: () => ({ hang: true }) });
-    after(() => fake.close());
-    const w = await startWrite(writeArgs({ endpoint: [endpointArgs({ url: fake.url })] }));
-    after(() => w.stop());
+    const { fake, w } = await startWriteToFake({ after }, { respond: () => ({ hang: true }) });
     const controller = new AbortController();
     const pending = w.receiver.push({ ...series({ __name__: "x" }), signal: controller.signal });
     await fake.waitFor(1);
@@ -494,15 +479,12 @@ describe("pyroscope.write push path", () => {
   });
 
   test("a configuration that cannot work is rejected and the previous one stays", async () => {
-    const fake = await startFakePyroscope();
-    after(() => fake.close());
-    const w = await startWrite(writeArgs({ endpoint: [endpointArgs({ url: fake.url })] }));
-    after(() => w.stop());
+    const { fake, w } = await startWriteToFake({ after });
     await assert.rejects(
       w.component.update(
         writeArgs({
           endpoint: [
-            endpointArgs({ url: fake.url, tls_config: tlsArgs({ ca_file: "/nonexistent/ca.pem" }) }),
+            endpointArgs({ url: fake.url, tls_config: tlsConfig({ ca_file: "/nonexistent/ca.pem" }) }),
           ],
         }),
       ),
@@ -530,7 +512,7 @@ describe("pyroscope.write push path", () => {
             url: fake.url,
             ...FAST,
             bearer_token: new Secret("tok"),
-            tls_config: tlsArgs({
+            tls_config: tlsConfig({
               ca_pem: certs.ca,
               cert_file: certs.client.certFile,
               key_file: certs.client.keyFile,
@@ -590,18 +572,3 @@ describe("pyroscope.write push path", () => {
     assert.equal(outcome.ok, false);
   });
 });
-
-function tlsArgs(overrides: Record<string, unknown>) {
-  return {
-    ca_pem: undefined,
-    ca_file: undefined,
-    cert_pem: undefined,
-    cert_file: undefined,
-    key_pem: undefined,
-    key_file: undefined,
-    server_name: undefined,
-    insecure_skip_verify: false,
-    min_version: undefined,
-    ...overrides,
-  };
-}

@@ -1,15 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
+import { fileCleanup, makeTempDir } from "../../../../../test/support/cleanup.ts";
 import { DeadLetters } from "./dead-letters.ts";
 import type { IngestItem } from "./item.ts";
 
-const dirs: string[] = [];
-after(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
+const cleanup = fileCleanup();
 
 function ingest(id: string, body = "profile bytes"): IngestItem {
   return {
@@ -26,8 +23,7 @@ function ingest(id: string, body = "profile bytes"): IngestItem {
 
 describe("the dead-letter folder", () => {
   test("keeps the reason and the bytes, never header values, and stays within its limits", async () => {
-    const parent = await mkdtemp(join(tmpdir(), "dead-"));
-    dirs.push(parent);
+    const parent = await makeTempDir(cleanup, "dead-");
     const dir = join(parent, "dead-letter");
     const dl = new DeadLetters(dir, { maxEntries: 3 });
     for (let i = 0; i < 5; i++) {
@@ -58,8 +54,7 @@ describe("the dead-letter folder", () => {
   });
 
   test("a profile larger than the folder's byte limit is described but its bytes are not kept", async () => {
-    const parent = await mkdtemp(join(tmpdir(), "dead-"));
-    dirs.push(parent);
+    const parent = await makeTempDir(cleanup, "dead-");
     const dir = join(parent, "dead-letter");
     const dl = new DeadLetters(dir, { maxBytes: 10 });
     await dl.add(ingest("big", "x".repeat(100)), { endpoint: "b", error: "too big" });

@@ -1,22 +1,14 @@
 import assert from "node:assert/strict";
-import { appendFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { appendFile, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
+import { fileCleanup, makeTempDir } from "../../../../../test/support/cleanup.ts";
 import { type FsyncMode, SegmentLog } from "./log.ts";
 import { checkFrame, frame } from "./record.ts";
 import type { Damage } from "./recover.ts";
 
-const dirs: string[] = [];
-after(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
-
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), "queue-log-"));
-  dirs.push(d);
-  return d;
-}
+const cleanup = fileCleanup();
+const tempDir = () => makeTempDir(cleanup, "queue-log-");
 
 interface Opened {
   log: SegmentLog;
