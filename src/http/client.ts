@@ -21,6 +21,11 @@ import { loadTlsOptions } from "./tls.ts";
 export interface HttpRequest {
   readonly method: string;
   readonly url: string;
+  /**
+   * A query to send after `url` (which then has none), already in the form URL serialization leaves as it is
+   * (percent-encoded, as Go's `url.Values.Encode` writes it): sent without being checked or parsed again.
+   */
+  readonly query?: string | undefined;
   /** Read only: the client copies them when it adds its own. */
   readonly headers: HeaderList;
   readonly body?: Uint8Array | undefined;
@@ -145,7 +150,7 @@ export class HttpClient {
   async request(req: HttpRequest): Promise<HttpResponse> {
     const exchange = new Exchange(req.signal, req.timeoutMs);
     try {
-      const target = this.#target(req.url);
+      const target = req.query === undefined ? this.#target(req.url) : this.#withQuery(req.url, req.query);
       const res = await this.#send(
         req.method,
         target,
@@ -217,6 +222,18 @@ export class HttpClient {
       this.#targets.set(base, target);
     }
     if (search === "") return target;
+    return { ...target, search, pathname: `${target.pathname}${search}` };
+  }
+
+  /** The target of a URL without a query, with a serialized `query` appended as it is. */
+  #withQuery(url: string, query: string): Target {
+    let target = this.#targets.get(url);
+    if (target === undefined) {
+      target = this.#resolve(new URL(url));
+      this.#targets.set(url, target);
+    }
+    if (query === "") return target;
+    const search = `?${query}`;
     return { ...target, search, pathname: `${target.pathname}${search}` };
   }
 

@@ -99,7 +99,8 @@ export function headerValues(req: NodeServerRequest, name: string): string[] {
   const values: string[] = [];
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    if (raw[i]?.toLowerCase() === lower) values.push(raw[i + 1] ?? "");
+    const field = raw[i]!;
+    if (field.length === lower.length && field.toLowerCase() === lower) values.push(raw[i + 1] ?? "");
   }
   return values;
 }

@@ -14,7 +14,13 @@ import { IngestQuery } from "../../../pyroscope/ingest-query.ts";
 import { ensureServiceName } from "../../../pyroscope/label-rules.ts";
 import { Labels } from "../../../pyroscope/labels.ts";
 import { parseName } from "../../../pyroscope/name-grammar.ts";
-import type { IngestRequest } from "../../../pyroscope/receiver.ts";
+import {
+  type Failure,
+  type IngestRequest,
+  NO_HEADERS,
+  type Outcome,
+  type Receiver,
+} from "../../../pyroscope/receiver.ts";
 import { type ComponentTap, NO_TAP } from "../../../runtime/livedebugging/hub.ts";
 import { ingestAnswer } from "./answer.ts";
 import { answerDeadline, forwardToAll, headerValues, type LiveSettings, pickHeaders } from "./forward.ts";
@@ -82,16 +88,14 @@ export function createIngestHandler(
         contentType: headerValues(req, "content-type"),
         path: ex.path,
         query,
-        headers: pickHeaders(live.forwardHeaders, (name) => req.headers[name]),
+        headers:
+          live.forwardHeaders.length === 0
+            ? NO_HEADERS
+            : pickHeaders(live.forwardHeaders, (name) => req.headers[name]),
         signal: ex.clientGoneSignal(),
         answerBy,
       };
-      const failures = await forwardToAll(
-        live.receivers,
-        [request],
-        (receiver, r) => receiver.ingest(r),
-        (index, _r, f) => `failed to ingest profile to appendable ${index}: ${f.message}`,
-      );
+      const failures = await forwardToAll(live.receivers, [request], sendIngest, describeIngestFailure);
       if (tap.watched) publishIngest(tap, request, live.receivers.length, failures);
       if (failures.length === 0) {
         sendEmpty(res, 200);
@@ -105,6 +109,11 @@ export function createIngestHandler(
     }
   };
 }
+
+const sendIngest = (receiver: Receiver, request: IngestRequest): Promise<Outcome> => receiver.ingest(request);
+
+const describeIngestFailure = (index: number, _request: IngestRequest, failure: Failure): string =>
+  `failed to ingest profile to appendable ${index}: ${failure.message}`;
 
 /** Answers a body that could not be read; returns the response body size. */
 function answerBodyProblem(ex: Exchange, problem: Exclude<BodyResult, { kind: "ok" }>): number {

@@ -108,7 +108,13 @@ export function precheckBody(
   headers: IncomingHttpHeaders,
   limits: BodyLimits,
 ): Exclude<BodyResult, { kind: "ok" | "timeout" | "aborted" }> | undefined {
-  const length = declaredLength(headers);
+  return precheckLength(declaredLength(headers), limits);
+}
+
+function precheckLength(
+  length: number | undefined,
+  limits: BodyLimits,
+): Exclude<BodyResult, { kind: "ok" | "timeout" | "aborted" }> | undefined {
   if (length === undefined) return undefined;
   if (limits.maxBytes > 0 && length > limits.maxBytes) return { kind: "too_large", limit: limits.maxBytes };
   if (!limits.budget.fits(length)) return { kind: "over_budget", limit: limits.budget.limit };
@@ -123,9 +129,9 @@ export function precheckBody(
  * stream paused: the caller answers and closes the connection.
  */
 export function readBody(req: BodySource, limits: BodyLimits): Promise<BodyResult> {
-  const early = precheckBody(req.headers, limits);
-  if (early !== undefined) return Promise.resolve(early);
   const declared = declaredLength(req.headers);
+  const early = precheckLength(declared, limits);
+  if (early !== undefined) return Promise.resolve(early);
   const buffer = new BudgetedBuffer(
     limits.budget,
     declared ?? (limits.maxBytes > 0 ? limits.maxBytes : undefined),
@@ -163,7 +169,6 @@ export function readBody(req: BodySource, limits: BodyLimits): Promise<BodyResul
       req.off("data", onData);
       req.off("end", onEnd);
       req.off("error", onAbort);
-      req.off("aborted", onAbort);
       req.off("close", onClose);
       if (result.kind !== "ok") {
         req.pause();
@@ -209,7 +214,7 @@ export function readBody(req: BodySource, limits: BodyLimits): Promise<BodyResul
     req.on("data", onData);
     req.on("end", onEnd);
     req.on("error", onAbort);
-    req.on("aborted", onAbort);
+    // an aborted request (Node's deprecated `aborted` event) closes before it is complete
     req.on("close", onClose);
   });
 }

@@ -57,15 +57,18 @@ export function sendText(
 export function sendEmpty(
   res: NodeServerResponse,
   status: number,
-  headers: Readonly<Record<string, string>> = {},
+  headers: Readonly<Record<string, string>> = NO_EXTRA_HEADERS,
 ): void {
   if (res.headersSent) {
     res.end();
     return;
   }
-  res.writeHead(status, { ...headers, "Content-Length": "0" });
+  res.writeHead(status, headers === NO_EXTRA_HEADERS ? EMPTY_BODY : { ...headers, "Content-Length": "0" });
   res.end();
 }
+
+const NO_EXTRA_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+const EMPTY_BODY: Readonly<Record<string, string>> = Object.freeze({ "Content-Length": "0" });
 
 /**
  * Marks the connection to be closed after this response, for answers given before the request body was read

@@ -149,24 +149,8 @@ export class DirectWrite implements Receiver {
     const failures: EndpointFailure[] = [];
     this.#inflight++;
     try {
-      const one = async (ep: Endpoint): Promise<void> => {
-        const series = this.#ctx.metrics.series(ep.metricLabel, path);
-        const started = performance.now();
-        const result = await this.#deliverTo(path, ep, series, call.signal, caller.answerBy, attempt);
-        outcomes?.push(outcomeAt(ep.metricLabel, result.ok ? OK : result.last));
-        if (result.ok) {
-          series.sent(bytes, profiles);
-        } else {
-          series.dropped(bytes, profiles);
-          const due =
-            result.answerDueMs === undefined
-              ? ""
-              : " (stopped retrying to answer before the client's server_write_timeout)";
-          const text = `failed to ${path} to endpoint ${ep.displayUrl} (${result.retries} retries): ${result.last.message}${due}`;
-          failures.push({ last: result.last, text, answerDueMs: result.answerDueMs });
-        }
-        series.endpointLatency.observe((performance.now() - started) / 1000);
-      };
+      const one = (ep: Endpoint): Promise<void> =>
+        this.#deliverTo(path, ep, call.signal, caller.answerBy, attempt, bytes, profiles, outcomes, failures);
       if (endpoints.length === 1) await one(endpoints[0]!);
       else await Promise.all(endpoints.map(one));
     } finally {
@@ -182,16 +166,57 @@ export class DirectWrite implements Receiver {
 
   /**
    * One endpoint's delivery: the first attempt straight away (the usual case ends there), then, when it failed,
-   * the retry loop, which starts from that failure.
+   * the retry loop, which starts from that failure. Records the endpoint's metrics, its outcome for live
+   * debugging and its failure.
    */
   async #deliverTo(
+    path: "push" | "ingest",
+    ep: Endpoint,
+    signal: AbortSignal,
+    answerBy: number | undefined,
+    attempt: (ep: Endpoint, signal: AbortSignal) => Promise<Outcome>,
+    bytes: number,
+    profiles: number,
+    outcomes: DeliveryOutcome[] | undefined,
+    failures: EndpointFailure[],
+  ): Promise<void> {
+    const series = this.#ctx.metrics.series(ep.metricLabel, path);
+    const started = performance.now();
+    let first: Outcome;
+    try {
+      first = await attempt(ep, signal);
+    } finally {
+      series.downstreamLatency.observe((performance.now() - started) / 1000);
+    }
+    const result = first.ok
+      ? DELIVERED_AT_ONCE
+      : await this.#retry(path, ep, series, signal, answerBy, attempt, first);
+    outcomes?.push(outcomeAt(ep.metricLabel, result.ok ? OK : result.last));
+    if (result.ok) {
+      series.sent(bytes, profiles);
+    } else {
+      series.dropped(bytes, profiles);
+      const due =
+        result.answerDueMs === undefined
+          ? ""
+          : " (stopped retrying to answer before the client's server_write_timeout)";
+      const text = `failed to ${path} to endpoint ${ep.displayUrl} (${result.retries} retries): ${result.last.message}${due}`;
+      failures.push({ last: result.last, text, answerDueMs: result.answerDueMs });
+    }
+    series.endpointLatency.observe((performance.now() - started) / 1000);
+  }
+
+  /** The retry loop of an endpoint whose first attempt failed with `first`. */
+  #retry(
     path: "push" | "ingest",
     ep: Endpoint,
     series: EndpointSeries,
     signal: AbortSignal,
     answerBy: number | undefined,
     attempt: (ep: Endpoint, signal: AbortSignal) => Promise<Outcome>,
+    first: Outcome,
   ): Promise<DeliveryResult> {
+    const logger = this.#ctx.logger;
     const timed = async (): Promise<Outcome> => {
       const started = performance.now();
       try {
@@ -200,9 +225,6 @@ export class DirectWrite implements Receiver {
         series.downstreamLatency.observe((performance.now() - started) / 1000);
       }
     };
-    const first = await timed();
-    if (first.ok) return DELIVERED_AT_ONCE;
-    const logger = this.#ctx.logger;
     return deliver(
       timed,
       {

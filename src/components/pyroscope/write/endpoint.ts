@@ -268,10 +268,9 @@ export class Endpoint {
     );
   }
 
-  /** The ingest URL for a call: the endpoint path joined with the incoming path, the query replaced. */
-  ingestUrl(path: string, query: string): string {
-    // Hot path: the URL without its query is the same for every call on a path, and a canonical query is
-    // appended as it is (the HTTP client parses anything URL serialization would change).
+  /** The ingest URL for a call, without its query: the endpoint path joined with the incoming path. */
+  #ingestPrefix(path: string): string {
+    // Hot path: the same for every call on a path.
     let prefix = this.#ingestPrefixes.get(path);
     if (prefix === undefined) {
       const u = new URL(this.#base.href);
@@ -281,21 +280,26 @@ export class Endpoint {
       prefix = u.toString();
       if (this.#ingestPrefixes.size < 16) this.#ingestPrefixes.set(path, prefix);
     }
-    return query === "" ? prefix : `${prefix}?${query}`;
+    return prefix;
   }
 
   /** One ingest attempt. */
   async ingest(call: IngestCall, signal: AbortSignal): Promise<Outcome> {
-    const url = this.ingestUrl(call.path, call.query);
+    const prefix = this.#ingestPrefix(call.path);
     // Go's `*url.Error` text; built only when an attempt fails
-    const doRequest = (): string => `do request: ${goMethod("POST")} "${redactUrl(url)}"`;
+    const doRequest = (): string => {
+      const url = call.query === "" ? prefix : `${prefix}?${call.query}`;
+      return `do request: ${goMethod("POST")} "${redactUrl(url)}"`;
+    };
     const timeoutMs = this.args.remote_timeout;
     if (timeoutMs <= 0) return deadlineExceeded(`${doRequest()}: context deadline exceeded`);
     let res: HttpResponse;
     try {
       res = await this.#client.request({
         method: "POST",
-        url,
+        url: prefix,
+        // the query is Go's `url.Values.Encode` output (see `prepareIngestQuery`): sent as it is
+        query: call.query,
         headers: this.#ingestHeaders(call),
         body: call.body,
         signal,
