@@ -102,8 +102,8 @@ export class IngestQuery {
   /** Go `url.Values.Get`: the first value of `key` among the readable pairs, or undefined when absent. */
   get(key: string): string | undefined {
     for (const p of this.#pairs) {
-      if (p.decoded !== undefined && p.decoded.key === key) {
-        return p.decoded.value;
+      if (keyOf(p) === key) {
+        return p.decoded!.value;
       }
     }
     return undefined;
@@ -113,8 +113,8 @@ export class IngestQuery {
   getAll(key: string): string[] {
     const out: string[] = [];
     for (const p of this.#pairs) {
-      if (p.decoded !== undefined && p.decoded.key === key) {
-        out.push(p.decoded.value);
+      if (keyOf(p) === key) {
+        out.push(p.decoded!.value);
       }
     }
     return out;
@@ -258,8 +258,9 @@ function insertByKey(keys: string[], raws: string[], key: string, raw: string): 
 }
 
 function isNamePair(p: Pair): boolean {
-  if (p.decoded !== undefined) {
-    return p.decoded.key === "name";
+  const readable = keyOf(p);
+  if (readable !== undefined) {
+    return readable === "name";
   }
   // An unreadable pair whose key still reads as `name` (e.g. `name=%zz`) is replaced as well.
   const eq = p.raw.indexOf("=");
@@ -278,12 +279,37 @@ function segmentPair(segment: string): Pair {
   return pair;
 }
 
+/** The decoded key of a readable pair, undefined when Go would ignore the pair. */
+function keyOf(p: Pair): string | undefined {
+  return p.plainKey ?? p.decoded?.key;
+}
+
+/**
+ * A `key=value` segment of unreserved characters: the key is the segment's start, and the decoded pair (the
+ * value is read for `name` only, usually) is made when asked for.
+ */
+class PlainPair implements Pair {
+  readonly raw: string;
+  readonly plainKey: string;
+  #decoded: Decoded | undefined;
+
+  constructor(raw: string, key: string) {
+    this.raw = raw;
+    this.plainKey = key;
+  }
+
+  get decoded(): Decoded {
+    this.#decoded ??= new Decoded(this.plainKey, this.raw.slice(this.plainKey.length + 1));
+    return this.#decoded;
+  }
+}
+
 function pairOf(segment: string): Pair {
   const eq = plainKeyEnd(segment);
   if (eq > 0) {
     // `key=value` of unreserved characters: its own decoding and its own canonical encoding
     const key = segment.slice(0, eq);
-    return { raw: segment, decoded: new Decoded(key, segment.slice(eq + 1)), plainKey: key };
+    return new PlainPair(segment, key);
   }
   const decoded = decodePair(segment);
   if (decoded !== undefined && PLAIN_SEGMENT.test(segment) && escapesAreCanonical(segment)) {

@@ -82,12 +82,15 @@ export interface Routes {
   readonly otlp: RouteHandler;
 }
 
-/** The request listener the server calls; `expectsContinue` is true for `checkContinue` requests. */
+/**
+ * The request listener the server calls; `expectsContinue` is true for `checkContinue` requests. It returns
+ * what to do when the response closes, which the server calls from its own `close` listener (one per request).
+ */
 export type RequestListener = (
   req: NodeServerRequest,
   res: NodeServerResponse,
   expectsContinue: boolean,
-) => void;
+) => () => void;
 
 const PUSH_PREFIX = "/push.v1.PusherService/";
 const OTLP_HTTP_PATH = "/v1development/profiles";
@@ -187,20 +190,20 @@ export function createRouter(routes: Routes, metrics: ServerMetrics, logger: Log
     const match: Match = clean !== path ? { route: "other" } : matchRoute(routes, method, path);
     const series = seriesOf(method, match.route);
     series.inflight.inc();
-    res.once("close", () => {
+    const closed = (): void => {
       exchange.closed();
       series.inflight.dec();
       series.duration(res.statusCode).observe((performance.now() - started) / 1000);
       series.requestBytes.observe(exchange.requestBytes);
       series.responseBytes.observe(exchange.responseBytes);
-    });
+    };
 
     if (clean !== path) {
       if (expectsContinue) closeAfterResponse(req, res);
       // gorilla/mux redirects unclean paths (the query is kept)
       const location = rawPath === path ? clean : encodeURI(clean);
       sendEmpty(res, 301, { Location: query === "" ? location : `${location}?${query}` });
-      return;
+      return closed;
     }
     if (match.handler === undefined) {
       // the client waits for 100 Continue before sending its body; it will not come, so do not wait for it
@@ -210,7 +213,7 @@ export function createRouter(routes: Routes, metrics: ServerMetrics, logger: Log
       } else {
         exchange.responseBytes = sendText(res, 404, "404 page not found");
       }
-      return;
+      return closed;
     }
     match.handler(exchange).catch((err: unknown) => {
       logger.error({ err, path }, "request handler failed");
@@ -220,5 +223,6 @@ export function createRouter(routes: Routes, metrics: ServerMetrics, logger: Log
         res.destroy();
       }
     });
+    return closed;
   };
 }

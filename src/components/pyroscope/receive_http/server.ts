@@ -228,14 +228,13 @@ export class ProtocolStack implements SocketSink {
         }
       }, writeTimeout);
     }
-    if (http1 || timer !== undefined) {
-      // one listener for both
-      res.once("close", () => {
-        if (timer !== undefined) clearTimeout(timer);
-        if (http1) this.#active.delete(res);
-      });
-    }
-    this.#listener(req, res, expectsContinue);
+    // 'close' comes on a later tick, also for a response the listener ends at once: one listener for all
+    const routed = this.#listener(req, res, expectsContinue);
+    res.once("close", () => {
+      if (timer !== undefined) clearTimeout(timer);
+      if (http1) this.#active.delete(res);
+      routed();
+    });
   }
 
   #onSession(session: http2.ServerHttp2Session): void {
