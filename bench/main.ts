@@ -39,6 +39,7 @@ import { buildRelay, REPO_ROOT, SOURCE_MAIN, startRelay, validateConfig } from "
 import {
   type BenchReport,
   deriveFigures,
+  errors,
   fmtInt,
   fmtNum,
   renderDocSection,
@@ -97,9 +98,9 @@ function progress(m: Measurement): void {
     m.proxy === undefined
       ? ""
       : `  ${fmtNum(m.proxy.coresUsed, 2)} cores  ${fmtNum(m.proxy.cpuMsPerProfile, 2)} CPU ms/profile  ${fmtNum((m.proxy.peakRssBytes ?? Number.NaN) / 1048576)} MiB`;
-  const errors = m.non2xx + m.timeouts + m.socketErrors;
+  const failed = m.non2xx + m.timeouts + m.socketErrors;
   log(
-    `[${elapsed()}] ${`${m.suite === "matrix" ? "" : `${m.suite} `}${m.id}`.padEnd(34)} ${m.target.padEnd(10)} ${fmtInt(m.requestsPerSecond).padStart(7)} req/s ${fmtNum(m.mbPerSecond).padStart(6)} MB/s  p50 ${fmtNum(m.latencyMs.p50, 2)} ms  p99 ${fmtNum(m.latencyMs.p99, 2)} ms${cost}${errors > 0 ? `  errors ${fmtInt(errors)}` : ""}`,
+    `[${elapsed()}] ${`${m.suite === "matrix" ? "" : `${m.suite} `}${m.id}`.padEnd(34)} ${m.target.padEnd(10)} ${fmtInt(m.requestsPerSecond).padStart(7)} req/s ${fmtNum(m.mbPerSecond).padStart(6)} MB/s  p50 ${fmtNum(m.latencyMs.p50, 2)} ms  p99 ${fmtNum(m.latencyMs.p99, 2)} ms${cost}${failed > 0 ? `  errors ${errors(m)}` : ""}`,
   );
 }
 

@@ -86,7 +86,8 @@ function fmtBytes(n: number): string {
   return `${Math.round(n)} B`;
 }
 
-function errors(m: Measurement): string {
+/** A run's failed requests by kind (`353 non-2xx, 2 timeouts`), or `0`. */
+export function errors(m: Measurement): string {
   const parts: string[] = [];
   if (m.non2xx > 0) parts.push(`${fmtInt(m.non2xx)} non-2xx`);
   if (m.timeouts > 0) parts.push(`${fmtInt(m.timeouts)} timeouts`);
