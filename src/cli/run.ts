@@ -206,7 +206,6 @@ export const runCommand: Command = async (argv, io) => {
     exitSoon(1);
     return 1;
   }
-  agent.logger.info("profile-relay is running");
   return waitForSignals(agent, io.stderr);
 };
 
@@ -266,7 +265,7 @@ function listenHint(err: unknown, listenAddr: string): string {
 
 /**
  * Reloads on SIGHUP; on the first SIGINT/SIGTERM shuts down and resolves 0; a second one exits at once
- * (killing the workers of `--workers=N`).
+ * (killing the workers of `--workers=N`). Says "profile-relay is running" once the handlers are in place.
  */
 function waitForSignals(agent: Relay, stderr: (text: string) => void): Promise<number> {
   return new Promise((resolve) => {
@@ -307,6 +306,9 @@ function waitForSignals(agent: Relay, stderr: (text: string) => void): Promise<n
     process.on("SIGINT", onStop);
     process.on("SIGTERM", onStop);
     watchLauncher(agent, onStop);
+    // Only now: whoever waits for this line (a supervisor, a test) may signal at once, and a signal that came
+    // before the handlers would kill the process with the default action instead of stopping it cleanly.
+    agent.logger.info("profile-relay is running");
   });
 }
 
