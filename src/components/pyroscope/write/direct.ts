@@ -180,13 +180,13 @@ export class DirectWrite implements Receiver {
     outcomes: DeliveryOutcome[] | undefined,
     failures: EndpointFailure[],
   ): Promise<void> {
-    const series = this.#ctx.metrics.series(ep.metricLabel, path);
+    const series = this.#ctx.metrics.series(ep.metricLabel);
     const started = performance.now();
     let first: Outcome;
     try {
       first = await attempt(ep, signal);
     } finally {
-      series.downstreamLatency.observe((performance.now() - started) / 1000);
+      series.downstreamLatency(path).observe((performance.now() - started) / 1000);
     }
     const result = first.ok
       ? DELIVERED_AT_ONCE
@@ -203,7 +203,7 @@ export class DirectWrite implements Receiver {
       const text = `failed to ${path} to endpoint ${ep.displayUrl} (${result.retries} retries): ${result.last.message}${due}`;
       failures.push({ last: result.last, text, answerDueMs: result.answerDueMs });
     }
-    series.endpointLatency.observe((performance.now() - started) / 1000);
+    series.endpointLatency(path).observe((performance.now() - started) / 1000);
   }
 
   /** The retry loop of an endpoint whose first attempt failed with `first`. */
@@ -222,7 +222,7 @@ export class DirectWrite implements Receiver {
       try {
         return await attempt(ep, signal);
       } finally {
-        series.downstreamLatency.observe((performance.now() - started) / 1000);
+        series.downstreamLatency(path).observe((performance.now() - started) / 1000);
       }
     };
     return deliver(

@@ -6,10 +6,10 @@ import { LATENCY_BUCKETS, WriteMetrics } from "./metrics.ts";
 test("Alloy's metric names, types, labels, help texts and default buckets", async () => {
   const registry = new Registry();
   const m = new WriteMetrics(registry);
-  m.sent("http://a", 10, 1);
-  m.dropped("http://a", 5, 1);
-  m.retries.child("http://a").inc();
-  m.startTimer("-", "push_total")();
+  m.series("http://a").sent(10, 1);
+  m.series("http://a").dropped(5, 1);
+  m.series("http://a").retried();
+  m.totalLatency("push").observe(0.001);
   const text = await registry.metrics();
   for (const [name, type, help] of [
     ["pyroscope_write_sent_bytes_total", "counter", "Total number of compressed bytes sent to Pyroscope."],

@@ -18,7 +18,7 @@ import {
 export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** The values of the latency histogram's `type` label. */
-export type LatencyType =
+type LatencyType =
   | "push_total"
   | "push_endpoint"
   | "push_downstream"
@@ -27,40 +27,38 @@ export type LatencyType =
   | "ingest_downstream";
 
 /** The `endpoint` label value of the `*_total` latencies. */
-export const ALL_ENDPOINTS = "-";
+const ALL_ENDPOINTS = "-";
+
+/** The two paths a profile is written by. */
+export type WritePath = "push" | "ingest";
 
 /**
- * The series a delivery to one endpoint on one path updates, found once per endpoint (they change on every
- * profile). Each is made on its first use, as prom-client and Go's client make a series on its first update.
+ * The series deliveries to one endpoint update, found once per endpoint (they change on every profile). Each is
+ * made on its first use, as prom-client and Go's client make a series on its first update.
  */
 export class EndpointSeries {
   readonly #metrics: WriteMetrics;
   readonly #endpoint: string;
-  readonly #path: "push" | "ingest";
-  #endpointLatency: HistogramChild | undefined;
-  #downstreamLatency: HistogramChild | undefined;
+  readonly #latencies = new Map<string, HistogramChild>();
   #sentBytes: CounterChild | undefined;
   #sentProfiles: CounterChild | undefined;
   #droppedBytes: CounterChild | undefined;
   #droppedProfiles: CounterChild | undefined;
   #retries: CounterChild | undefined;
 
-  constructor(metrics: WriteMetrics, endpoint: string, path: "push" | "ingest") {
+  constructor(metrics: WriteMetrics, endpoint: string) {
     this.#metrics = metrics;
     this.#endpoint = endpoint;
-    this.#path = path;
   }
 
   /** `<path>_endpoint` latency: the endpoint's whole delivery, retries included. */
-  get endpointLatency(): HistogramChild {
-    this.#endpointLatency ??= this.#metrics.latency.child(this.#endpoint, `${this.#path}_endpoint`);
-    return this.#endpointLatency;
+  endpointLatency(path: WritePath): HistogramChild {
+    return this.#latency(path === "push" ? "push_endpoint" : "ingest_endpoint");
   }
 
   /** `<path>_downstream` latency: one attempt. */
-  get downstreamLatency(): HistogramChild {
-    this.#downstreamLatency ??= this.#metrics.latency.child(this.#endpoint, `${this.#path}_downstream`);
-    return this.#downstreamLatency;
+  downstreamLatency(path: WritePath): HistogramChild {
+    return this.#latency(path === "push" ? "push_downstream" : "ingest_downstream");
   }
 
   /** A delivery the endpoint accepted. */
@@ -83,6 +81,15 @@ export class EndpointSeries {
   retried(): void {
     this.#retries ??= this.#metrics.retries.child(this.#endpoint);
     this.#retries.inc();
+  }
+
+  #latency(type: LatencyType): HistogramChild {
+    let child = this.#latencies.get(type);
+    if (child === undefined) {
+      child = this.#metrics.latency.child(this.#endpoint, type);
+      this.#latencies.set(type, child);
+    }
+    return child;
   }
 }
 
@@ -145,48 +152,26 @@ export class WriteMetrics {
     });
   }
 
-  readonly #series = { push: new Map<string, EndpointSeries>(), ingest: new Map<string, EndpointSeries>() };
+  readonly #series = new Map<string, EndpointSeries>();
   readonly #totals: { push?: HistogramChild; ingest?: HistogramChild } = {};
 
-  /** The series of `endpoint` on `path`. */
-  series(endpoint: string, path: "push" | "ingest"): EndpointSeries {
-    const byEndpoint = this.#series[path];
-    let series = byEndpoint.get(endpoint);
+  /** The series of `endpoint` (its `endpoint` label). */
+  series(endpoint: string): EndpointSeries {
+    let series = this.#series.get(endpoint);
     if (series === undefined) {
-      series = new EndpointSeries(this, endpoint, path);
-      byEndpoint.set(endpoint, series);
+      series = new EndpointSeries(this, endpoint);
+      this.#series.set(endpoint, series);
     }
     return series;
   }
 
   /** The `<path>_total` latency series (endpoint `-`): a whole call, every endpoint. */
-  totalLatency(path: "push" | "ingest"): HistogramChild {
+  totalLatency(path: WritePath): HistogramChild {
     let child = this.#totals[path];
     if (child === undefined) {
       child = this.latency.child(ALL_ENDPOINTS, `${path}_total`);
       this.#totals[path] = child;
     }
     return child;
-  }
-
-  /** Starts a latency measurement; call the result when the operation ends. */
-  startTimer(endpoint: string, type: LatencyType): () => void {
-    const series = this.latency.child(endpoint, type);
-    const start = performance.now();
-    return () => {
-      series.observe((performance.now() - start) / 1000);
-    };
-  }
-
-  /** Records a delivery an endpoint accepted. */
-  sent(endpoint: string, bytes: number, profiles: number): void {
-    this.sentBytes.child(endpoint).inc(bytes);
-    this.sentProfiles.child(endpoint).inc(profiles);
-  }
-
-  /** Records a delivery an endpoint finally did not accept. */
-  dropped(endpoint: string, bytes: number, profiles: number): void {
-    this.droppedBytes.child(endpoint).inc(bytes);
-    this.droppedProfiles.child(endpoint).inc(profiles);
   }
 }

@@ -14,7 +14,7 @@ import {
   pushEvent,
 } from "../../../runtime/livedebugging/event.ts";
 import type { ComponentTap } from "../../../runtime/livedebugging/hub.ts";
-import { ALL_ENDPOINTS, type WriteMetrics } from "./metrics.ts";
+import type { WriteMetrics } from "./metrics.ts";
 import { prepareIngestQuery, preparePushLabels } from "./prepare.ts";
 import type { Queue } from "./queue/queue.ts";
 
@@ -53,7 +53,7 @@ export class QueuedWrite implements Receiver {
   async push(request: PushRequest): Promise<Outcome> {
     const labels = preparePushLabels(request.labels, this.#external);
     if (!labels.ok) return labels.outcome;
-    const stop = this.#metrics.startTimer(ALL_ENDPOINTS, "push_total");
+    const started = performance.now();
     try {
       const outcome = await this.#queue.append({
         kind: "push",
@@ -68,12 +68,12 @@ export class QueuedWrite implements Receiver {
       });
       return this.#published(outcome, (outcomes) => pushEvent(request, outcomes));
     } finally {
-      stop();
+      this.#metrics.totalLatency("push").observe((performance.now() - started) / 1000);
     }
   }
 
   async ingest(request: IngestRequest): Promise<Outcome> {
-    const stop = this.#metrics.startTimer(ALL_ENDPOINTS, "ingest_total");
+    const started = performance.now();
     try {
       const query = prepareIngestQuery(request.labels, request.query, this.#external);
       if (!query.ok) return query.outcome;
@@ -90,7 +90,7 @@ export class QueuedWrite implements Receiver {
       });
       return this.#published(outcome, (outcomes) => ingestEvent(request, outcomes));
     } finally {
-      stop();
+      this.#metrics.totalLatency("ingest").observe((performance.now() - started) / 1000);
     }
   }
 }

@@ -13,7 +13,7 @@ import type { Logger } from "pino";
 import type { Failure } from "../../../../pyroscope/receiver.ts";
 import { deliver } from "../deliver.ts";
 import type { Endpoint } from "../endpoint.ts";
-import type { LatencyType, WriteMetrics } from "../metrics.ts";
+import type { WriteMetrics } from "../metrics.ts";
 import { itemAttempt } from "./attempt.ts";
 import type { Backlog, Entry } from "./backlog.ts";
 import type { DeadLetterReason } from "./dead-letters.ts";
@@ -197,22 +197,19 @@ export class Sender {
     const signal = AbortSignal.any([stop, expiry.signal]);
     const attempt = itemAttempt(item);
     const first = this.#endpoint;
-    const stopEndpoint = host.writeMetrics.startTimer(
-      first.metricLabel,
-      `${item.kind}_endpoint` as LatencyType,
-    );
+    const started = performance.now();
     try {
       const result = await deliver(
         async () => {
           const endpoint = this.#endpoint;
-          const stopAttempt = host.writeMetrics.startTimer(
-            endpoint.metricLabel,
-            `${item.kind}_downstream` as LatencyType,
-          );
+          const attemptStarted = performance.now();
           try {
             return await attempt(endpoint, signal);
           } finally {
-            stopAttempt();
+            host.writeMetrics
+              .series(endpoint.metricLabel)
+              .downstreamLatency(item.kind)
+              .observe((performance.now() - attemptStarted) / 1000);
           }
         },
         {
@@ -226,13 +223,13 @@ export class Sender {
           random: host.random,
           sleep: host.sleep,
           onFailedAttempt: (f, retries) => this.#failedAttempt(f, retries, item),
-          onRetry: () => host.writeMetrics.retries.child(this.#endpoint.metricLabel).inc(),
+          onRetry: () => host.writeMetrics.series(this.#endpoint.metricLabel).retried(),
         },
       );
       const label = this.#endpoint.metricLabel;
       if (result.ok) {
         this.#succeeded();
-        host.writeMetrics.sent(label, entry.bytes, entry.profiles);
+        host.writeMetrics.series(label).sent(entry.bytes, entry.profiles);
         host.metrics.delivered.inc({ endpoint: label });
         return "delivered";
       }
@@ -241,7 +238,7 @@ export class Sender {
         this.#expired(entry);
         return "expired";
       }
-      host.writeMetrics.dropped(label, entry.bytes, entry.profiles);
+      host.writeMetrics.series(label).dropped(entry.bytes, entry.profiles);
       host.metrics.rejected.inc({ endpoint: label });
       host.logger.warn(
         { endpoint: this.#endpoint.displayUrl, id: item.id, err: result.last.message },
@@ -256,14 +253,17 @@ export class Sender {
       return "rejected";
     } finally {
       clearTimeout(timer);
-      stopEndpoint();
+      host.writeMetrics
+        .series(first.metricLabel)
+        .endpointLatency(item.kind)
+        .observe((performance.now() - started) / 1000);
     }
   }
 
   #expired(entry: Entry): void {
     const label = this.#endpoint.metricLabel;
     this.#host.metrics.expired.inc({ endpoint: label });
-    this.#host.writeMetrics.dropped(label, entry.bytes, entry.profiles);
+    this.#host.writeMetrics.series(label).dropped(entry.bytes, entry.profiles);
   }
 
   #failedAttempt(f: Failure, retries: number, item: QueueItem): void {
