@@ -216,25 +216,22 @@ export class HttpClient {
     const base = q < 0 ? url : url.slice(0, q);
     const search = q < 0 ? "" : url.slice(q);
     if (url.includes("#") || !VERBATIM_QUERY.test(search)) return this.#resolve(new URL(url));
+    return withSearch(this.#cachedTarget(base), search);
+  }
+
+  /** The target of a URL without a query, with a serialized `query` appended as it is. */
+  #withQuery(url: string, query: string): Target {
+    return withSearch(this.#cachedTarget(url), query === "" ? "" : `?${query}`);
+  }
+
+  /** The target of a URL without a query, resolved once. */
+  #cachedTarget(base: string): Target {
     let target = this.#targets.get(base);
     if (target === undefined) {
       target = this.#resolve(new URL(base));
       this.#targets.set(base, target);
     }
-    if (search === "") return target;
-    return { ...target, search, pathname: `${target.pathname}${search}` };
-  }
-
-  /** The target of a URL without a query, with a serialized `query` appended as it is. */
-  #withQuery(url: string, query: string): Target {
-    let target = this.#targets.get(url);
-    if (target === undefined) {
-      target = this.#resolve(new URL(url));
-      this.#targets.set(url, target);
-    }
-    if (query === "") return target;
-    const search = `?${query}`;
-    return { ...target, search, pathname: `${target.pathname}${search}` };
+    return target;
   }
 
   #resolve(url: URL): Target {
@@ -366,6 +363,11 @@ class Exchange {
     clearTimeout(this.#timer);
     this.signal?.removeEventListener("abort", this.#onAbort);
   }
+}
+
+/** `target` (without a query) with `search` (`?…`, or empty) sent verbatim after its path. */
+function withSearch(target: Target, search: string): Target {
+  return search === "" ? target : { ...target, search, pathname: `${target.pathname}${search}` };
 }
 
 function abortReason(signal: AbortSignal | undefined): Error {

@@ -182,15 +182,18 @@ export class DirectWrite implements Receiver {
   ): Promise<void> {
     const series = this.#ctx.metrics.series(ep.metricLabel);
     const started = performance.now();
-    let first: Outcome;
-    try {
-      first = await attempt(ep, signal);
-    } finally {
-      series.downstreamLatency(path).observe((performance.now() - started) / 1000);
-    }
+    const timed = async (): Promise<Outcome> => {
+      const attemptStarted = performance.now();
+      try {
+        return await attempt(ep, signal);
+      } finally {
+        series.downstreamLatency(path).observe((performance.now() - attemptStarted) / 1000);
+      }
+    };
+    const first = await timed();
     const result = first.ok
       ? DELIVERED_AT_ONCE
-      : await this.#retry(path, ep, series, signal, answerBy, attempt, first);
+      : await this.#retry(path, ep, series, signal, answerBy, timed, first);
     outcomes?.push(outcomeAt(ep.metricLabel, result.ok ? OK : result.last));
     if (result.ok) {
       series.sent(bytes, profiles);
@@ -206,27 +209,19 @@ export class DirectWrite implements Receiver {
     series.endpointLatency(path).observe((performance.now() - started) / 1000);
   }
 
-  /** The retry loop of an endpoint whose first attempt failed with `first`. */
+  /** The retry loop of an endpoint whose first attempt (`attempt`, timed) failed with `first`. */
   #retry(
     path: "push" | "ingest",
     ep: Endpoint,
     series: EndpointSeries,
     signal: AbortSignal,
     answerBy: number | undefined,
-    attempt: (ep: Endpoint, signal: AbortSignal) => Promise<Outcome>,
+    attempt: () => Promise<Outcome>,
     first: Outcome,
   ): Promise<DeliveryResult> {
     const logger = this.#ctx.logger;
-    const timed = async (): Promise<Outcome> => {
-      const started = performance.now();
-      try {
-        return await attempt(ep, signal);
-      } finally {
-        series.downstreamLatency(path).observe((performance.now() - started) / 1000);
-      }
-    };
     return deliver(
-      timed,
+      attempt,
       {
         backoff: ep.backoff,
         retryOnHttp429: ep.args.retry_on_http_429,
