@@ -299,6 +299,15 @@ describe("run --workers=2 (child process)", () => {
       loading = false;
       await load;
     }
+    // The replacement counts as running once it is up; its components (and their gauges) follow its config load.
+    await until(
+      "the replacement's components reporting",
+      async () => {
+        const m = (await get(base, "/metrics")).body;
+        return sample(m, "pyroscope_receive_http_tcp_connections_limit", { ...in_, protocol: "http" }) === 300;
+      },
+      SLOW_MS,
+    ).catch(() => {});
     metrics = (await get(base, "/metrics")).body;
     assert.equal(sample(metrics, "profile_relay_worker_restarts_total"), 1);
     assert.match(
