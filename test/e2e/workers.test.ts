@@ -304,7 +304,9 @@ describe("run --workers=2 (child process)", () => {
       "the replacement's components reporting",
       async () => {
         const m = (await get(base, "/metrics")).body;
-        return sample(m, "pyroscope_receive_http_tcp_connections_limit", { ...in_, protocol: "http" }) === 300;
+        return (
+          sample(m, "pyroscope_receive_http_tcp_connections_limit", { ...in_, protocol: "http" }) === 300
+        );
       },
       SLOW_MS,
     ).catch(() => {});
