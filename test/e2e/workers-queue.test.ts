@@ -42,7 +42,10 @@ after(async () => {
 });
 const cleanup = fileCleanup();
 
-/** Starts worker `index` of `count` with its own receive port; resolves once its config is loaded. */
+/**
+ * Starts worker `index` of `count` with its own receive port; resolves once its config is loaded. A port that
+ * another test took between `freePort` and the worker's listen is replaced by a new one (three tries).
+ */
 async function startWorker(
   dir: string,
   storage: string,
@@ -50,7 +53,23 @@ async function startWorker(
   index: number,
   count: number,
 ): Promise<Worker> {
-  const port = await freePort();
+  for (let tries = 1; ; tries++) {
+    try {
+      return await startWorkerOn(await freePort(), dir, storage, backendUrl, index, count);
+    } catch (err) {
+      if (tries >= 3 || !(err as Error).message.includes("EADDRINUSE")) throw err;
+    }
+  }
+}
+
+async function startWorkerOn(
+  port: number,
+  dir: string,
+  storage: string,
+  backendUrl: string,
+  index: number,
+  count: number,
+): Promise<Worker> {
   const config = join(dir, `worker-${count}-${index}.alloy`);
   await writeFile(config, queuedRelayConfig(port, backendUrl));
   const proc = spawn(NODE, [WORKER, config, storage, String(index), String(count)], {
